@@ -1,0 +1,3 @@
+export * from './kms';
+export * from './notifications';
+export * from './secrets';

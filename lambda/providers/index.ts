@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './poelis';
+export * from './polytomic';
+export * from './provider';
+export * from './registry';

@@ -1,0 +1,119 @@
+import { fingerprint } from '../shared/fingerprint';
+import { parsePartnerKey, type PolytomicSecret } from '../shared/secret';
+import { IdentityMismatchError, PartnerKeyMissingError, VendorResponseError } from './errors';
+import type { KeyProvider, ProviderContext, Revocation } from './provider';
+import { assertKeyAccepted, assertSuccess, parseJsonBody, stringAt } from './vendor-response';
+
+export const POLYTOMIC_DEFAULT_BASE_URL = 'https://app.polytomic.com';
+export const POLYTOMIC_DEFAULT_API_VERSION = '2025-09-18';
+
+/**
+ * Polytomic: keys are issued per user by a partner key, one live key per user, and a forced
+ * issue replaces the user's key — which is also the only way to revoke one.
+ *
+ * With `standbyUserId`, each rotation issues a key for the standby user and the two users swap,
+ * so the current key stays live until finishSecret (zero downtime). Without it (single-user
+ * mode) createSecret replaces the current user's own key: the old key dies at createSecret and
+ * apps fail until finishSecret promotes the new one — the documented downtime window.
+ */
+export const polytomicProvider: KeyProvider<PolytomicSecret> = {
+  name: 'polytomic',
+
+  async issueKey(current, context) {
+    const apiKey = await issueUserKey(
+      current,
+      current.standbyUserId ?? current.userId,
+      context.token,
+      context,
+    );
+    if (current.standbyUserId === undefined) return { ...current, apiKey };
+    return { ...current, apiKey, userId: current.standbyUserId, standbyUserId: current.userId };
+  },
+
+  async verifyIdentity(secret, context) {
+    const response = await context.http.request({
+      method: 'GET',
+      url: new URL('/api/me', baseUrl(secret)),
+      headers: headers(secret, secret.apiKey),
+      deadline: context.deadline,
+    });
+    const operation = 'Polytomic identity check (GET /api/me)';
+    assertKeyAccepted(response, 'API key', secret.apiKey);
+    assertSuccess(operation, response);
+    const body = parseJsonBody(operation, response);
+    const actual = {
+      userId: stringAt(body, 'data', 'id'),
+      organizationId: stringAt(body, 'data', 'organization_id'),
+    };
+    if (actual.userId !== secret.userId || actual.organizationId !== secret.organizationId) {
+      throw new IdentityMismatchError(
+        fingerprint(secret.apiKey),
+        `user ${secret.userId} in organization ${secret.organizationId}`,
+        `user ${actual.userId ?? '(none)'} in organization ${actual.organizationId ?? '(none)'}`,
+      );
+    }
+  },
+
+  async revokeKey(target, replaced, context): Promise<Revocation> {
+    // The swap made the replaced version's standby the promoted user (the same user in
+    // single-user mode); the forced issue for that user already replaced their older key.
+    const promotedUserId = replaced.standbyUserId ?? replaced.userId;
+    if (target.userId === promotedUserId) return { kind: 'already-revoked' };
+    // A forced re-issue is the only revocation; its value is dropped here, never stored or logged.
+    await issueUserKey(replaced, target.userId, `${context.token}-revoke`, context);
+    return { kind: 'revoked' };
+  },
+};
+
+/**
+ * Issues (force=true) a key for `userId`. The Idempotency-Key makes a retry after a lost
+ * response return the same key instead of replacing it again.
+ */
+async function issueUserKey(
+  secret: PolytomicSecret,
+  userId: string,
+  idempotencyKey: string,
+  context: ProviderContext,
+): Promise<string> {
+  const operation = `Polytomic key issue for user ${userId}`;
+  const partnerKey = await readPartnerKey(secret, context);
+  const path = `/api/organizations/${encodeURIComponent(secret.organizationId)}/users/${encodeURIComponent(userId)}/keys`;
+  const url = new URL(path, baseUrl(secret));
+  url.searchParams.set('force', 'true');
+  const response = await context.http.request({
+    method: 'POST',
+    url,
+    headers: { ...headers(secret, partnerKey), 'Idempotency-Key': idempotencyKey },
+    deadline: context.deadline,
+  });
+  assertKeyAccepted(response, 'partner key', partnerKey);
+  assertSuccess(operation, response);
+  const apiKey = stringAt(parseJsonBody(operation, response), 'data', 'value');
+  if (apiKey === undefined || apiKey === '') {
+    throw new VendorResponseError(
+      operation,
+      'the response has no data.value',
+      response.status,
+      response.requestId,
+    );
+  }
+  return apiKey;
+}
+
+async function readPartnerKey(secret: PolytomicSecret, context: ProviderContext): Promise<string> {
+  const secretId = secret.partnerKeySecretId ?? context.defaultPartnerKeySecretId;
+  if (secretId === undefined) throw new PartnerKeyMissingError();
+  return parsePartnerKey(await context.secrets.getValue(secretId, { versionStage: 'AWSCURRENT' }));
+}
+
+function baseUrl(secret: PolytomicSecret): string {
+  return secret.baseUrl ?? POLYTOMIC_DEFAULT_BASE_URL;
+}
+
+function headers(secret: PolytomicSecret, bearer: string): Record<string, string> {
+  return {
+    Authorization: `Bearer ${bearer}`,
+    Accept: 'application/json',
+    'X-Polytomic-Version': secret.apiVersion ?? POLYTOMIC_DEFAULT_API_VERSION,
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * The rotation Lambda: Secrets Manager's four rotation steps for Polytomic and Poelis keys.
+ * Clients are created once per container; AWS endpoints come from the SDK's standard settings.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { silentNotifier, SnsNotifier } from '../aws/notifications';
+import { SecretsStore } from '../aws/secrets';
+import { HttpClient } from '../http/client';
+import { readRotatorConfig } from './config';
+import { createRotationHandler } from './handler';
+
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'api-key-rotator';
+const logger = new Logger({ serviceName });
+const metrics = new Metrics({
+  serviceName,
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'ApiKeyRotator',
+});
+const config = readRotatorConfig(process.env);
+
+export const handler = createRotationHandler({
+  config,
+  secrets: new SecretsStore(new SecretsManagerClient({})),
+  kms: new KMSClient({}),
+  http: new HttpClient({ policy: config.originPolicy, log: logger }),
+  notifier:
+    config.notifyTopicArn === undefined
+      ? silentNotifier
+      : new SnsNotifier(new SNSClient({}), config.notifyTopicArn),
+  logger,
+  metrics,
+});

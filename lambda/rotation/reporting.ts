@@ -1,0 +1,103 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { Notifier } from '../aws/notifications';
+import { describeError } from '../shared/errors';
+import type { ProviderName } from '../shared/secret';
+
+/** Metric names: the contract with the stack's alarms and dashboards. */
+export const RotationMetric = {
+  StepSucceeded: 'RotationStepSucceeded',
+  StepFailed: 'RotationStepFailed',
+  Completed: 'RotationCompleted',
+  KeyRevoked: 'KeyRevoked',
+  RevocationFailed: 'RevocationFailed',
+  ManualRevocationRequired: 'ManualRevocationRequired',
+} as const;
+
+/** A key as reports name it: fingerprint, plus the vendor's key name when it has one. */
+export interface KeyReference {
+  readonly fingerprint: string;
+  readonly keyName?: string;
+}
+
+/**
+ * Everything a rotation tells the outside world beyond its return value: metrics, the log
+ * lines operators act on, and notifications. Keys appear by fingerprint only.
+ */
+export class RotationReporter {
+  constructor(
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+    private readonly notifier: Notifier,
+  ) {}
+
+  /** Tags the rest of the invocation's logs and metrics with the secret's provider. */
+  provider(name: ProviderName): void {
+    this.logger.appendKeys({ provider: name });
+    this.metrics.addMetadata('provider', name);
+  }
+
+  stepSucceeded(durationMs: number): void {
+    this.metrics.addMetric(RotationMetric.StepSucceeded, MetricUnit.Count, 1);
+    this.logger.info('rotation step succeeded', { durationMs });
+  }
+
+  stepFailed(durationMs: number, error: unknown): void {
+    this.metrics.addMetric(RotationMetric.StepFailed, MetricUnit.Count, 1);
+    this.logger.error('rotation step failed', { durationMs, error: describeError(error) });
+  }
+
+  rotationCompleted(newVersionId: string, replacedVersionId: string): void {
+    this.metrics.addMetric(RotationMetric.Completed, MetricUnit.Count, 1);
+    this.logger.info('AWSCURRENT moved to the new version', { newVersionId, replacedVersionId });
+  }
+
+  keyRevoked(key: KeyReference): void {
+    this.metrics.addMetric(RotationMetric.KeyRevoked, MetricUnit.Count, 1);
+    this.logger.info('previous key revoked', { revokedKey: key });
+  }
+
+  keyAlreadyRevoked(key: KeyReference): void {
+    this.logger.info('previous key was already replaced when the new key was issued', {
+      revokedKey: key,
+    });
+  }
+
+  async manualRevocationRequired(secretId: string, key: KeyReference): Promise<void> {
+    this.metrics.addMetric(RotationMetric.ManualRevocationRequired, MetricUnit.Count, 1);
+    this.logger.warn('previous key must be revoked in the vendor web app', { keyToRevoke: key });
+    await this.notify(
+      `Revoke the old Poelis key of ${secretId}`,
+      `Secret ${secretId} was rotated. Revoke the previous key ${describeKey(key)} in the Poelis web app (Settings > Manage REST API Keys > Revoke).`,
+    );
+  }
+
+  async revocationFailed(
+    secretId: string,
+    key: KeyReference | undefined,
+    error: unknown,
+  ): Promise<void> {
+    this.metrics.addMetric(RotationMetric.RevocationFailed, MetricUnit.Count, 1);
+    this.logger.error('previous key could not be revoked', {
+      keyToRevoke: key,
+      error: describeError(error),
+    });
+    await this.notify(
+      `Key revocation failed for ${secretId}`,
+      `Secret ${secretId} was rotated, but its previous key ${key ? describeKey(key) : '(unreadable version)'} could not be revoked: ${describeError(error).message}. It stays live until the next rotation or the audit revokes it.`,
+    );
+  }
+
+  // A failed notification must not hide the report it carried: the log line and metric remain.
+  private async notify(subject: string, message: string): Promise<void> {
+    try {
+      await this.notifier.notify(subject, message);
+    } catch (error) {
+      this.logger.error('notification could not be published', { error: describeError(error) });
+    }
+  }
+}
+
+function describeKey(key: KeyReference): string {
+  return key.keyName === undefined ? key.fingerprint : `"${key.keyName}" (${key.fingerprint})`;
+}

@@ -1,0 +1,3 @@
+export * from './errors';
+export * from './fingerprint';
+export * from './secret';

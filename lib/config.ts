@@ -1,0 +1,410 @@
+import { readFileSync } from 'node:fs';
+import { Duration } from 'aws-cdk-lib';
+
+/** The vendors the rotation function knows how to rotate. */
+export const PROVIDERS = ['polytomic', 'poelis'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+/** When the previous key is revoked: at the end of a rotation, or at the start of the next one. */
+export const REVOKE_POLICIES = ['on-finish', 'next-rotation'] as const;
+export type RevokePolicy = (typeof REVOKE_POLICIES)[number];
+
+/** Origins the rotation function may call unless the config narrows or widens them. */
+export const DEFAULT_ALLOWED_ORIGINS: readonly string[] = [
+  'https://app.polytomic.com',
+  'https://api.poelis.com',
+];
+
+/** A secret replica in another region, encrypted with a customer-managed key of that region. */
+export interface ReplicaConfig {
+  readonly region: string;
+  readonly kmsKeyArn: string;
+}
+
+/** One managed API key, validated. */
+export interface ManagedSecretConfig {
+  readonly name: string;
+  readonly provider: Provider;
+  /** A Secrets Manager schedule expression: `rate(N days|hours)` or `cron(...)`. */
+  readonly schedule: string;
+  readonly rotationWindow: Duration;
+  readonly revokePolicy: RevokePolicy;
+  readonly readerRoleArns: readonly string[];
+  readonly replicas: readonly ReplicaConfig[];
+}
+
+/** Where the Polytomic partner key lives: a secret this stack creates, or an existing one. */
+export type PartnerKeyConfig =
+  | { readonly kind: 'created'; readonly secretName: string }
+  | { readonly kind: 'imported'; readonly secretArn: string; readonly kmsKeyArn?: string };
+
+/** The whole deployment, validated. */
+export interface RotatorConfig {
+  readonly stackName: string;
+  readonly allowedOrigins: readonly string[];
+  readonly reservedConcurrency: number;
+  readonly logRetentionDays: number;
+  readonly partnerKey: PartnerKeyConfig;
+  readonly secrets: readonly ManagedSecretConfig[];
+}
+
+/** Thrown with every problem found in a config, one per line, each naming its field. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`Invalid rotator config (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const SECRET_ARN =
+  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9-]+$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const ORIGIN = /^https:\/\/[a-z0-9.-]+(:\d{1,5})?$/;
+const RATE = /^rate\((\d+) (hour|hours|day|days)\)$/;
+const CRON = /^cron\((\S+ ){5}\S+\)$/;
+const WINDOW = /^(\d+)h$/;
+
+const DEFAULT_RESERVED_CONCURRENCY = 2;
+const DEFAULT_LOG_RETENTION_DAYS = 90;
+const DEFAULT_PARTNER_SECRET_NAME = 'api-key-rotator/polytomic-partner-key';
+/** Retention values CloudWatch Logs accepts. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+];
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** Collects problems while reading one untyped JSON document into typed values. */
+class ConfigReader {
+  readonly problems: string[] = [];
+
+  fail(field: string, message: string): undefined {
+    this.problems.push(`${field}: ${message}`);
+    return undefined;
+  }
+
+  rejectUnknownKeys(object: JsonObject, field: string, known: readonly string[]): void {
+    for (const key of Object.keys(object)) {
+      if (!known.includes(key)) {
+        this.fail(
+          `${field}${field ? '.' : ''}${key}`,
+          `unknown field (expected one of ${known.join(', ')})`,
+        );
+      }
+    }
+  }
+
+  string(value: unknown, field: string, pattern: RegExp, hint: string): string | undefined {
+    if (typeof value !== 'string')
+      return this.fail(field, `must be a string, got ${describe(value)}`);
+    if (!pattern.test(value)) return this.fail(field, `${describe(value)} ${hint}`);
+    return value;
+  }
+
+  oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T | undefined {
+    if (typeof value === 'string' && (allowed as readonly string[]).includes(value))
+      return value as T;
+    return this.fail(
+      field,
+      `${describe(value)} is not one of ${allowed.map((a) => `"${a}"`).join(', ')}`,
+    );
+  }
+
+  integer(
+    value: unknown,
+    field: string,
+    allowed: (n: number) => boolean,
+    hint: string,
+  ): number | undefined {
+    if (typeof value !== 'number' || !Number.isInteger(value) || !allowed(value)) {
+      return this.fail(field, `${describe(value)} ${hint}`);
+    }
+    return value;
+  }
+
+  list<T>(value: unknown, field: string, item: (v: unknown, f: string) => T | undefined): T[] {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) {
+      this.fail(field, `must be a list, got ${describe(value)}`);
+      return [];
+    }
+    return value.map((v, i) => item(v, `${field}[${i}]`)).filter((v): v is T => v !== undefined);
+  }
+
+  /** A rotation window written as whole hours, such as "4h". */
+  window(value: unknown, field: string): Duration | undefined {
+    const match = typeof value === 'string' ? WINDOW.exec(value) : null;
+    if (!match) return this.fail(field, `${describe(value)} ${WINDOW_HINT}`);
+    return Duration.hours(Number(match[1]));
+  }
+}
+
+const SCHEDULE_HINT =
+  'is not a Secrets Manager schedule: use "rate(N days)" (1-1000), "rate(N hours)" (4-23) or "cron(min hour day-of-month month day-of-week year)"';
+const WINDOW_HINT = 'is not a rotation window: use whole hours from "1h" to "24h"';
+
+/** Hours between two scheduled rotations; null for cron (AWS checks it); undefined if invalid. */
+function scheduleIntervalHours(expression: string): number | null | undefined {
+  const rate = RATE.exec(expression);
+  if (rate) {
+    const amount = Number(rate[1]);
+    const inHours = rate[2].startsWith('hour');
+    const valid = inHours ? amount >= 4 && amount <= 23 : amount >= 1 && amount <= 1000;
+    return valid ? (inHours ? amount : amount * 24) : undefined;
+  }
+  return CRON.test(expression) ? null : undefined;
+}
+
+/** What Secrets Manager would reject in a rotation schedule and window, by field. */
+export interface RotationRuleProblems {
+  readonly schedule?: string;
+  readonly rotationWindow?: string;
+}
+
+/** Checks a rotation schedule and window the way Secrets Manager will, before deployment. */
+export function rotationRuleProblems(
+  schedule: string,
+  rotationWindow: Duration,
+): RotationRuleProblems {
+  const interval = scheduleIntervalHours(schedule);
+  const hours = rotationWindow.toHours({ integral: false });
+  const scheduleProblem = interval === undefined ? `"${schedule}" ${SCHEDULE_HINT}` : undefined;
+  let windowProblem: string | undefined;
+  if (!Number.isInteger(hours) || hours < 1 || hours > 24) {
+    windowProblem = `"${hours}h" ${WINDOW_HINT}`;
+  } else if (typeof interval === 'number' && hours >= interval) {
+    // Secrets Manager rejects a window that reaches into the next scheduled rotation.
+    windowProblem = `"${hours}h" must be shorter than the interval of ${schedule}`;
+  }
+  return { schedule: scheduleProblem, rotationWindow: windowProblem };
+}
+
+function readReplica(
+  reader: ConfigReader,
+  value: unknown,
+  field: string,
+): ReplicaConfig | undefined {
+  if (!isObject(value)) return reader.fail(field, 'must be an object {"region", "kmsKeyArn"}');
+  reader.rejectUnknownKeys(value, field, ['region', 'kmsKeyArn']);
+  const region = reader.string(value.region, `${field}.region`, REGION, 'is not an AWS region');
+  const kmsKeyArn = reader.string(
+    value.kmsKeyArn,
+    `${field}.kmsKeyArn`,
+    KMS_KEY_ARN,
+    'is not a KMS key ARN',
+  );
+  if (region === undefined || kmsKeyArn === undefined) return undefined;
+  if (KMS_KEY_ARN.exec(kmsKeyArn)?.[1] !== region) {
+    return reader.fail(`${field}.kmsKeyArn`, `must be a key in the replica's region ${region}`);
+  }
+  return { region, kmsKeyArn };
+}
+
+function readSecret(
+  reader: ConfigReader,
+  value: unknown,
+  field: string,
+): ManagedSecretConfig | undefined {
+  if (!isObject(value)) return reader.fail(field, 'must be an object');
+  reader.rejectUnknownKeys(value, field, [
+    'name',
+    'provider',
+    'schedule',
+    'rotationWindow',
+    'revokePolicy',
+    'readerRoleArns',
+    'replicas',
+  ]);
+  const name = reader.string(
+    value.name,
+    `${field}.name`,
+    SECRET_NAME,
+    'is not a valid secret name (1-512 of A-Z a-z 0-9 / _ + = . @ -)',
+  );
+  const provider = reader.oneOf(value.provider, `${field}.provider`, PROVIDERS);
+  const schedule =
+    typeof value.schedule === 'string'
+      ? value.schedule
+      : reader.fail(`${field}.schedule`, `${describe(value.schedule)} ${SCHEDULE_HINT}`);
+  const rotationWindow = reader.window(value.rotationWindow, `${field}.rotationWindow`);
+  const revokePolicy =
+    value.revokePolicy === undefined
+      ? 'on-finish'
+      : reader.oneOf(value.revokePolicy, `${field}.revokePolicy`, REVOKE_POLICIES);
+  const readerRoleArns = reader.list(value.readerRoleArns, `${field}.readerRoleArns`, (v, f) =>
+    reader.string(v, f, ROLE_ARN, 'is not an IAM role ARN'),
+  );
+  const replicas = reader.list(value.replicas, `${field}.replicas`, (v, f) =>
+    readReplica(reader, v, f),
+  );
+  if (schedule !== undefined && rotationWindow !== undefined) {
+    const problems = rotationRuleProblems(schedule, rotationWindow);
+    if (problems.schedule) reader.fail(`${field}.schedule`, problems.schedule);
+    if (problems.rotationWindow) reader.fail(`${field}.rotationWindow`, problems.rotationWindow);
+    if (problems.schedule || problems.rotationWindow) return undefined;
+  } else if (schedule !== undefined) {
+    const problem = rotationRuleProblems(schedule, Duration.hours(1)).schedule;
+    if (problem) return reader.fail(`${field}.schedule`, problem);
+  }
+  if (!name || !provider || !schedule || !rotationWindow || !revokePolicy) return undefined;
+  return {
+    name,
+    provider,
+    schedule,
+    rotationWindow,
+    revokePolicy,
+    readerRoleArns,
+    replicas,
+  };
+}
+
+function readPartnerKey(reader: ConfigReader, value: unknown): PartnerKeyConfig | undefined {
+  const field = 'partnerKey';
+  if (value === undefined) return { kind: 'created', secretName: DEFAULT_PARTNER_SECRET_NAME };
+  if (!isObject(value)) return reader.fail(field, 'must be an object');
+  reader.rejectUnknownKeys(value, field, ['secretName', 'secretArn', 'kmsKeyArn']);
+  if (value.secretArn !== undefined) {
+    if (value.secretName !== undefined) {
+      return reader.fail(
+        field,
+        'set either secretName (create it) or secretArn (import it), not both',
+      );
+    }
+    const secretArn = reader.string(
+      value.secretArn,
+      `${field}.secretArn`,
+      SECRET_ARN,
+      'is not a complete secret ARN (with its 6-character suffix)',
+    );
+    const kmsKeyArn =
+      value.kmsKeyArn === undefined
+        ? undefined
+        : reader.string(value.kmsKeyArn, `${field}.kmsKeyArn`, KMS_KEY_ARN, 'is not a KMS key ARN');
+    if (secretArn === undefined) return undefined;
+    return kmsKeyArn === undefined
+      ? { kind: 'imported', secretArn }
+      : { kind: 'imported', secretArn, kmsKeyArn };
+  }
+  if (value.kmsKeyArn !== undefined) {
+    return reader.fail(`${field}.kmsKeyArn`, 'only applies to an imported secretArn');
+  }
+  const secretName =
+    value.secretName === undefined
+      ? DEFAULT_PARTNER_SECRET_NAME
+      : reader.string(
+          value.secretName,
+          `${field}.secretName`,
+          SECRET_NAME,
+          'is not a valid secret name',
+        );
+  return secretName === undefined ? undefined : { kind: 'created', secretName };
+}
+
+/**
+ * Validates an untyped config document (for example parsed JSON) and returns the typed config.
+ * @throws ConfigError listing every problem found, each prefixed with the field it concerns.
+ */
+export function parseRotatorConfig(raw: unknown, source = 'config'): RotatorConfig {
+  const reader = new ConfigReader();
+  if (!isObject(raw)) throw new ConfigError(source, ['the config must be a JSON object']);
+  reader.rejectUnknownKeys(raw, '', [
+    '$schema',
+    'stackName',
+    'allowedOrigins',
+    'reservedConcurrency',
+    'logRetentionDays',
+    'partnerKey',
+    'secrets',
+  ]);
+  const stackName =
+    raw.stackName === undefined
+      ? 'ApiKeyRotator'
+      : reader.string(
+          raw.stackName,
+          'stackName',
+          /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
+          'is not a valid CloudFormation stack name',
+        );
+  const allowedOrigins =
+    raw.allowedOrigins === undefined
+      ? [...DEFAULT_ALLOWED_ORIGINS]
+      : reader.list(raw.allowedOrigins, 'allowedOrigins', (v, f) =>
+          reader.string(v, f, ORIGIN, 'is not an https origin (scheme and host, no path)'),
+        );
+  const reservedConcurrency =
+    raw.reservedConcurrency === undefined
+      ? DEFAULT_RESERVED_CONCURRENCY
+      : reader.integer(
+          raw.reservedConcurrency,
+          'reservedConcurrency',
+          (n) => n >= 1 && n <= 10,
+          'must be an integer from 1 to 10',
+        );
+  const logRetentionDays =
+    raw.logRetentionDays === undefined
+      ? DEFAULT_LOG_RETENTION_DAYS
+      : reader.integer(
+          raw.logRetentionDays,
+          'logRetentionDays',
+          (n) => LOG_RETENTION_DAYS.includes(n),
+          `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+        );
+  const partnerKey = readPartnerKey(reader, raw.partnerKey);
+  if (!Array.isArray(raw.secrets) || raw.secrets.length === 0) {
+    reader.fail('secrets', 'must be a non-empty list of managed secrets');
+  }
+  const secrets = reader.list(raw.secrets, 'secrets', (v, f) => readSecret(reader, v, f));
+  const seen = new Set<string>();
+  for (const secret of secrets) {
+    if (seen.has(secret.name)) reader.fail('secrets', `"${secret.name}" is declared twice`);
+    seen.add(secret.name);
+  }
+  if (partnerKey?.kind === 'created' && seen.has(partnerKey.secretName)) {
+    reader.fail('partnerKey.secretName', `"${partnerKey.secretName}" is also a managed secret`);
+  }
+  if (allowedOrigins.length === 0 && reader.problems.length === 0) {
+    reader.fail('allowedOrigins', 'must list at least one origin');
+  }
+  if (
+    reader.problems.length > 0 ||
+    stackName === undefined ||
+    reservedConcurrency === undefined ||
+    logRetentionDays === undefined ||
+    partnerKey === undefined
+  ) {
+    throw new ConfigError(source, reader.problems);
+  }
+  return { stackName, allowedOrigins, reservedConcurrency, logRetentionDays, partnerKey, secrets };
+}
+
+/** Reads and validates a JSON config file. */
+export function loadRotatorConfig(path: string): RotatorConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error: unknown) {
+    throw new ConfigError(path, [`cannot read the file: ${(error as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error: unknown) {
+    throw new ConfigError(path, [`not valid JSON: ${(error as Error).message}`]);
+  }
+  return parseRotatorConfig(raw, path);
+}

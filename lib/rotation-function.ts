@@ -1,0 +1,210 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { DEFAULT_ALLOWED_ORIGINS } from './config';
+import type { RotationKey } from './rotation-key';
+
+/** The `service` dimension and Powertools service name of the rotation function's metrics. */
+export const SERVICE_NAME = 'api-key-rotator';
+/** The CloudWatch namespace of the rotation function's custom metrics. */
+export const METRICS_NAMESPACE = 'ApiKeyRotator';
+/** Where `npm run bundle` writes the rotation function. */
+export const ROTATION_BUNDLE_DIR = join(__dirname, '..', 'dist', 'lambda', 'rotation');
+
+/** The Secrets Manager actions a rotation step needs on the secret it rotates. */
+export const ROTATION_ACTIONS = [
+  'secretsmanager:DescribeSecret',
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:UpdateSecretVersionStage',
+];
+
+/** A secret the rotation function reads or rotates. */
+export interface RotatedSecretReference {
+  /** The complete ARN of the secret. */
+  readonly secretArn: string;
+}
+
+/** Properties of a {@link RotationFunction}. */
+export interface RotationFunctionProps {
+  /** The key of the managed secrets; the function may use it only through Secrets Manager. */
+  readonly rotationKey: RotationKey;
+
+  /** The topic the function notifies (manual revocations, failures). */
+  readonly notificationTopic: sns.ITopic;
+
+  /**
+   * The function's code; it must export `handler` from `index.js`.
+   * @default - the bundle `npm run bundle` writes to dist/lambda/rotation
+   */
+  readonly code?: lambda.Code;
+
+  /**
+   * Origins the function may call (`ROTATOR_ALLOWED_ORIGINS`).
+   * @default - https://app.polytomic.com and https://api.poelis.com
+   */
+  readonly allowedOrigins?: readonly string[];
+
+  /**
+   * Concurrent executions reserved for the function, which is also its ceiling: it keeps
+   * simultaneous rotations under the vendors' rate limits (Poelis: 60 requests a minute).
+   * @default 2
+   */
+  readonly reservedConcurrency?: number;
+
+  /**
+   * How long the function's logs are kept.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The Lambda function that runs Secrets Manager's four rotation steps against the vendors.
+ *
+ * It starts with no access to any secret: {@link allowRotationOf} and {@link usePartnerKey}
+ * grant exactly the secrets it works on.
+ */
+export class RotationFunction extends Construct {
+  /** The function. */
+  readonly function: lambda.Function;
+  /** The function's execution role. */
+  readonly role: iam.Role;
+  /** The function's log group. */
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: RotationFunctionProps) {
+    super(scope, id);
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Runs the api-key-rotator rotation steps',
+    });
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Writing to its own log group replaces AWSLambdaBasicExecutionRole and its log:* on every group.
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new lambda.Function(this, 'Function', {
+      description: 'Rotates SaaS API keys stored in Secrets Manager',
+      code: props.code ?? bundledRotationCode(),
+      handler: 'index.handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      role: this.role,
+      // A step makes a few vendor calls; 2 minutes leaves room for one 60 s Retry-After from Poelis.
+      timeout: Duration.minutes(2),
+      // The work is network-bound; 256 MB buys the CPU for a fast cold start of the ~1 MB bundle.
+      memorySize: 256,
+      reservedConcurrentExecutions: props.reservedConcurrency ?? 2,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        ROTATOR_ALLOWED_ORIGINS: (props.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS).join(','),
+        ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
+        ROTATOR_NOTIFY_TOPIC_ARN: props.notificationTopic.topicArn,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      },
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'A rotation event has nothing worth replaying: the next attempt restarts from the secret version stages; failures raise the errors alarm and RotationFailed events.',
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.',
+    });
+
+    const key = props.rotationKey;
+    key.allowSecretsManagerUse(
+      'RotationFunctionUsesKeyThroughSecretsManager',
+      [this.role],
+      ['kms:Decrypt', 'kms:GenerateDataKey'],
+    );
+    key.allowDescribe('RotationFunctionDescribesKey', this.role);
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'CheckKeyIsCustomerManaged',
+        actions: ['kms:DescribeKey'],
+        resources: [key.key.keyArn],
+      }),
+    );
+    props.notificationTopic.grantPublish(this.role);
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason:
+        "Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* (the SNS grant's action family), on the topic's key only.",
+    });
+  }
+
+  /**
+   * Lets the function rotate `secret`, and lets Secrets Manager invoke the function for that
+   * secret only, from this account only.
+   * @returns the invoke permission, which the secret's rotation schedule must wait for
+   */
+  allowRotationOf(id: string, secret: RotatedSecretReference): lambda.CfnPermission {
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: `Rotate${id}`,
+        actions: ROTATION_ACTIONS,
+        resources: [secret.secretArn],
+      }),
+    );
+    this.function.addPermission(`InvokedBySecretsManagerFor${id}`, {
+      principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),
+      action: 'lambda:InvokeFunction',
+      sourceAccount: Aws.ACCOUNT_ID,
+      sourceArn: secret.secretArn,
+    });
+    return this.function.node.findChild(`InvokedBySecretsManagerFor${id}`) as lambda.CfnPermission;
+  }
+
+  /**
+   * Points the function at the Polytomic partner key (`ROTATOR_PARTNER_KEY_SECRET_ID`) and lets
+   * it read that secret's value.
+   * @param partnerKey the partner secret
+   * @param encryptionKeyArn the key of an imported partner secret, if it is not the rotation key
+   */
+  usePartnerKey(partnerKey: RotatedSecretReference, encryptionKeyArn?: string): void {
+    this.function.addEnvironment('ROTATOR_PARTNER_KEY_SECRET_ID', partnerKey.secretArn);
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadPartnerKey',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [partnerKey.secretArn],
+      }),
+    );
+    if (encryptionKeyArn !== undefined) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'DecryptImportedPartnerKey',
+          actions: ['kms:Decrypt'],
+          resources: [encryptionKeyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` },
+          },
+        }),
+      );
+    }
+  }
+}
+
+/** The bundled rotation function, with a clear error when the bundle was not built. */
+function bundledRotationCode(): lambda.Code {
+  if (!existsSync(join(ROTATION_BUNDLE_DIR, 'index.js'))) {
+    throw new Error(
+      `The rotation function bundle ${join(ROTATION_BUNDLE_DIR, 'index.js')} is missing: run "npm run bundle" first.`,
+    );
+  }
+  return lambda.Code.fromAsset(ROTATION_BUNDLE_DIR);
+}

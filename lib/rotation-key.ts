@@ -1,0 +1,151 @@
+import { ArnFormat, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+/** Properties of a {@link RotationKey}. */
+export interface RotationKeyProps {
+  /**
+   * Alias of the key, without the `alias/` prefix.
+   * @default 'api-key-rotator'
+   */
+  readonly aliasName?: string;
+
+  /**
+   * What happens to the key when it leaves the stack.
+   * @default RemovalPolicy.RETAIN - the secrets' old versions stay decryptable
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** KMS actions that administer a key without using it for cryptography. */
+const KEY_ADMINISTRATION_ACTIONS = [
+  'kms:CancelKeyDeletion',
+  'kms:Create*',
+  'kms:Delete*',
+  'kms:Describe*',
+  'kms:Disable*',
+  'kms:Enable*',
+  'kms:Get*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Revoke*',
+  'kms:RotateKeyOnDemand',
+  'kms:ScheduleKeyDeletion',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:Update*',
+];
+
+/**
+ * The customer-managed key of the managed secrets.
+ *
+ * Its policy lets the account administer the key, lets anyone the account allows write secret
+ * values (CloudFormation creates the placeholders, operators put the first key), and lets only
+ * the principals named with {@link allowSecretsManagerUse} decrypt, each only through Secrets
+ * Manager and only for the secrets added with {@link encryptSecret}.
+ */
+export class RotationKey extends Construct {
+  /** The KMS key. */
+  readonly key: kms.Key;
+
+  /** Names of the secrets the key encrypts. */
+  private readonly secretNames: string[] = [];
+
+  constructor(scope: Construct, id: string, props: RotationKeyProps = {}) {
+    super(scope, id);
+
+    const account = new iam.AccountRootPrincipal();
+    const policy = new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'AccountAdministersKey',
+          principals: [account],
+          actions: KEY_ADMINISTRATION_ACTIONS,
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'AccountWritesSecretsThroughSecretsManager',
+          principals: [account],
+          actions: ['kms:GenerateDataKey'],
+          resources: ['*'],
+          conditions: this.throughSecretsManager(),
+        }),
+      ],
+    });
+
+    this.key = new kms.Key(this, 'Key', {
+      description: 'Encrypts the API keys rotated by api-key-rotator',
+      enableKeyRotation: true,
+      alias: `alias/${props.aliasName ?? 'api-key-rotator'}`,
+      policy,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+  }
+
+  /**
+   * Adds a secret to those the key encrypts: use through Secrets Manager is limited to these
+   * secrets by the `kms:EncryptionContext:SecretARN` condition.
+   */
+  encryptSecret(secretName: string): void {
+    if (!this.secretNames.includes(secretName)) this.secretNames.push(secretName);
+  }
+
+  /**
+   * Lets `principals` run the given KMS actions, only through Secrets Manager and only for
+   * `secretNames`, or for every secret the key encrypts when omitted.
+   */
+  allowSecretsManagerUse(
+    id: string,
+    principals: readonly iam.IPrincipal[],
+    actions: readonly string[],
+    secretNames?: readonly string[],
+  ): void {
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: id,
+        principals: [...principals],
+        actions: [...actions],
+        resources: ['*'],
+        conditions: this.throughSecretsManager(secretNames),
+      }),
+    );
+  }
+
+  /** Lets `principal` read the key's metadata directly (the function checks the key is customer-managed). */
+  allowDescribe(id: string, principal: iam.IPrincipal): void {
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: id,
+        principals: [principal],
+        actions: ['kms:DescribeKey'],
+        resources: ['*'],
+      }),
+    );
+  }
+
+  private throughSecretsManager(
+    secretNames?: readonly string[],
+  ): Record<string, Record<string, unknown>> {
+    const stack = Stack.of(this);
+    // Secrets Manager puts the secret ARN (name plus a 6-character suffix) in the encryption context.
+    const patterns = (names: readonly string[]): string[] =>
+      names.map((name) =>
+        stack.formatArn({
+          service: 'secretsmanager',
+          resource: 'secret',
+          resourceName: `${name}-??????`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      );
+    return {
+      StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
+      StringLike: {
+        'kms:EncryptionContext:SecretARN': secretNames
+          ? patterns(secretNames)
+          : // Secrets are added after the key, so the list is read at synthesis.
+            Lazy.list({ produce: () => patterns(this.secretNames) }),
+      },
+    };
+  }
+}

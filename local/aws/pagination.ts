@@ -1,0 +1,27 @@
+import { AwsError } from './errors';
+
+export interface Page<T> {
+  items: T[];
+  nextToken?: string;
+}
+
+/** Slices `items` at an opaque NextToken, failing with `errorType` for a token it did not issue. */
+export function paginate<T>(
+  items: readonly T[],
+  maxResults: number,
+  nextToken: string | undefined,
+  errorType: string,
+): Page<T> {
+  let offset = 0;
+  if (nextToken !== undefined) {
+    const match = /^offset:(\d+)$/.exec(Buffer.from(nextToken, 'base64url').toString('utf8'));
+    if (!match) throw new AwsError(errorType, 'The NextToken value is invalid.');
+    offset = Number(match[1]);
+  }
+  const end = offset + maxResults;
+  return {
+    items: items.slice(offset, end),
+    nextToken:
+      end < items.length ? Buffer.from(`offset:${end}`, 'utf8').toString('base64url') : undefined,
+  };
+}

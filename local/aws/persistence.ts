@@ -1,0 +1,37 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { KmsState } from './kms';
+import type { SecretsState } from './secrets';
+import type { SnsState } from './sns';
+
+/** Everything the emulator keeps across restarts (rotation history and call counts are not kept). */
+export interface EmulatorState {
+  version: 1;
+  kms: KmsState;
+  secrets: SecretsState;
+  sns: SnsState;
+}
+
+export function emptyState(): EmulatorState {
+  return {
+    version: 1,
+    kms: { keys: [], aliases: [] },
+    secrets: { secrets: [] },
+    sns: { topics: [], messages: [] },
+  };
+}
+
+/** Reads the state file, or starts empty when there is none. */
+export function loadState(path: string | undefined): EmulatorState {
+  if (path === undefined || !existsSync(path)) return emptyState();
+  const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<EmulatorState>;
+  if (parsed.version !== 1) throw new Error(`Unsupported emulator state file version in ${path}`);
+  return { ...emptyState(), ...parsed };
+}
+
+/** Writes the state file atomically, so a crash never leaves half a file. */
+export function saveState(path: string | undefined, state: EmulatorState): void {
+  if (path === undefined) return;
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, JSON.stringify(state), { mode: 0o600 });
+  renameSync(temporary, path);
+}

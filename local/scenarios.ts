@@ -1,0 +1,213 @@
+/**
+ * Ready-made set-ups in the local world: a customer-managed key, Polytomic and Poelis secrets with
+ * their vendor accounts, and the STAGED Poelis key an operator would store. Tests, the demo and the
+ * benchmarks build on these so that each describes only what it is about.
+ */
+import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import type { LocalWorld } from './world';
+
+/** Tags the stack puts on every managed secret; the audit finds secrets by them. */
+export const MANAGED_TAG = 'api-key-rotator:managed';
+export const PROVIDER_TAG = 'api-key-rotator:provider';
+
+/** SDK client settings that reach the local world's AWS emulator. */
+export function localAwsConfig(world: LocalWorld): {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+} {
+  return {
+    endpoint: world.urls.aws,
+    region: world.aws.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  };
+}
+
+export interface LocalClients {
+  readonly secrets: SecretsManagerClient;
+  readonly kms: KMSClient;
+}
+
+export function localClients(world: LocalWorld): LocalClients {
+  const config = localAwsConfig(world);
+  return { secrets: new SecretsManagerClient(config), kms: new KMSClient(config) };
+}
+
+/** Creates a customer-managed KMS key with an alias, as the stack does; returns its ARN. */
+export async function createCustomerManagedKey(
+  clients: LocalClients,
+  alias = 'alias/api-key-rotator',
+): Promise<string> {
+  const created = await clients.kms.send(
+    new CreateKeyCommand({ Description: 'api-key-rotator secrets' }),
+  );
+  const arn = created.KeyMetadata?.Arn;
+  if (arn === undefined) throw new Error('CreateKey returned no key ARN');
+  await clients.kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: arn }));
+  return arn;
+}
+
+export interface PolytomicSecretOptions {
+  readonly name: string;
+  readonly kmsKeyId?: string;
+  /** Two users alternate (zero downtime); false is single-user mode. @default true */
+  readonly standby?: boolean;
+  readonly revokePrevious?: 'on-finish' | 'next-rotation';
+  /** Reuse a partner-key secret; otherwise one is created beside the secret. */
+  readonly partnerKeySecretId?: string;
+}
+
+export interface PolytomicFixture {
+  readonly secretArn: string;
+  readonly organizationId: string;
+  readonly userId: string;
+  readonly standbyUserId?: string;
+  readonly partnerKeySecretArn: string;
+}
+
+/** A Polytomic organization with its rotation users, a partner key, and the managed secret. */
+export async function provisionPolytomicSecret(
+  world: LocalWorld,
+  clients: LocalClients,
+  options: PolytomicSecretOptions,
+): Promise<PolytomicFixture> {
+  const { admin } = world.polytomic;
+  const organization = admin.createOrganization(`${options.name} org`);
+  const user = admin.createUser(organization.id, `rotation-a+${organization.id}@example.com`);
+  const standby =
+    options.standby === false
+      ? undefined
+      : admin.createUser(organization.id, `rotation-b+${organization.id}@example.com`);
+  const partnerKeySecretArn =
+    options.partnerKeySecretId ??
+    (await createSecret(clients, {
+      name: `${options.name}/partner-key`,
+      kmsKeyId: options.kmsKeyId,
+      value: { partnerKey: admin.createPartnerKey() },
+    }));
+  const secretArn = await createSecret(clients, {
+    name: options.name,
+    kmsKeyId: options.kmsKeyId,
+    provider: 'polytomic',
+    value: {
+      provider: 'polytomic',
+      apiKey: admin.issueUserKey(organization.id, user.id),
+      organizationId: organization.id,
+      userId: user.id,
+      ...(standby ? { standbyUserId: standby.id } : {}),
+      baseUrl: world.urls.polytomic,
+      apiVersion: '2025-09-18',
+      partnerKeySecretId: partnerKeySecretArn,
+      ...(options.revokePrevious ? { revokePrevious: options.revokePrevious } : {}),
+    },
+  });
+  return {
+    secretArn,
+    organizationId: organization.id,
+    userId: user.id,
+    standbyUserId: standby?.id,
+    partnerKeySecretArn,
+  };
+}
+
+export interface PoelisSecretOptions {
+  readonly name: string;
+  readonly kmsKeyId?: string;
+  readonly keyName?: string;
+  readonly revokePrevious?: 'on-finish' | 'next-rotation';
+}
+
+export interface PoelisFixture {
+  readonly secretArn: string;
+  readonly organizationId: string;
+  readonly keyName: string;
+}
+
+/** A Poelis organization with one workspace and a key created "in the web app", stored as the secret. */
+export async function provisionPoelisSecret(
+  world: LocalWorld,
+  clients: LocalClients,
+  options: PoelisSecretOptions,
+): Promise<PoelisFixture> {
+  const { admin } = world.poelis;
+  const organization = admin.createOrganization(`${options.name} org`);
+  admin.createWorkspace(organization.id, 'Main');
+  const keyName = options.keyName ?? `${options.name} #1`;
+  const secretArn = await createSecret(clients, {
+    name: options.name,
+    kmsKeyId: options.kmsKeyId,
+    provider: 'poelis',
+    value: {
+      provider: 'poelis',
+      apiKey: admin.createKey(organization.id, keyName),
+      keyName,
+      baseUrl: world.urls.poelis,
+      ...(options.revokePrevious ? { revokePrevious: options.revokePrevious } : {}),
+    },
+  });
+  return { secretArn, organizationId: organization.id, keyName };
+}
+
+/** What an operator does for an assisted rotation: create a key in Poelis, store it as STAGED. */
+export async function stagePoelisKey(
+  world: LocalWorld,
+  clients: LocalClients,
+  fixture: PoelisFixture,
+  keyName: string,
+): Promise<void> {
+  const apiKey = world.poelis.admin.createKey(fixture.organizationId, keyName);
+  await clients.secrets.send(
+    new PutSecretValueCommand({
+      SecretId: fixture.secretArn,
+      SecretString: JSON.stringify({ apiKey, keyName }),
+      VersionStages: ['STAGED'],
+    }),
+  );
+}
+
+/** Attaches the rotation function and a schedule; with rotateImmediately false nothing rotates yet. */
+export async function configureRotation(
+  clients: LocalClients,
+  secretArn: string,
+  rotationFunctionArn: string,
+  options: { schedule?: string; window?: string; rotateImmediately?: boolean } = {},
+): Promise<void> {
+  await clients.secrets.send(
+    new RotateSecretCommand({
+      SecretId: secretArn,
+      RotationLambdaARN: rotationFunctionArn,
+      RotationRules: {
+        ScheduleExpression: options.schedule ?? 'rate(30 days)',
+        ...(options.window ? { Duration: options.window } : {}),
+      },
+      RotateImmediately: options.rotateImmediately ?? false,
+    }),
+  );
+}
+
+async function createSecret(
+  clients: LocalClients,
+  spec: { name: string; kmsKeyId?: string; provider?: string; value: Record<string, unknown> },
+): Promise<string> {
+  const created = await clients.secrets.send(
+    new CreateSecretCommand({
+      Name: spec.name,
+      KmsKeyId: spec.kmsKeyId,
+      SecretString: JSON.stringify(spec.value),
+      Tags: spec.provider
+        ? [
+            { Key: MANAGED_TAG, Value: 'true' },
+            { Key: PROVIDER_TAG, Value: spec.provider },
+          ]
+        : undefined,
+    }),
+  );
+  if (created.ARN === undefined) throw new Error(`CreateSecret ${spec.name} returned no ARN`);
+  return created.ARN;
+}

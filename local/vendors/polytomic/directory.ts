@@ -1,0 +1,130 @@
+/** Polytomic's accounts: organizations, users, the partner, and who holds which key. */
+import { randomUUID } from 'node:crypto';
+import type { LedgerEntry, PolytomicAdmin } from '../types';
+import { SimulatorAdminError } from '../shared/admin-error';
+import type { KeyLedger } from '../shared/ledger';
+
+export interface PolytomicOrganization {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface PolytomicUser {
+  readonly id: string;
+  readonly organizationId: string;
+  readonly email: string;
+  readonly role: string;
+}
+
+/** The partner account every partner key belongs to. */
+export interface PolytomicPartner {
+  readonly id: string;
+  readonly email: string;
+  readonly organizationId: string;
+  readonly organizationName: string;
+}
+
+export type UserKeyOutcome =
+  | { readonly kind: 'issued'; readonly value: string }
+  | { readonly kind: 'organization-not-found' }
+  | { readonly kind: 'user-not-found' }
+  | { readonly kind: 'user-has-key' };
+
+/** Keys are UUID v4, like the one in Polytomic's documentation. */
+function newKeyValue(): string {
+  return randomUUID();
+}
+
+export class PolytomicDirectory implements PolytomicAdmin {
+  readonly partner: PolytomicPartner = {
+    id: randomUUID(),
+    email: 'partner@polytomic-simulator.invalid',
+    organizationId: randomUUID(),
+    organizationName: 'Partner',
+  };
+  private readonly organizations = new Map<string, PolytomicOrganization>();
+  private readonly users = new Map<string, PolytomicUser>();
+
+  constructor(private readonly ledger: KeyLedger) {}
+
+  createOrganization(name: string): { id: string; name: string } {
+    if (name.trim() === '') throw new SimulatorAdminError(400, 'An organization needs a name.');
+    const organization = { id: randomUUID(), name };
+    this.organizations.set(organization.id, organization);
+    return { ...organization };
+  }
+
+  createUser(organizationId: string, email: string, role = 'admin'): { id: string; email: string } {
+    if (!this.organizations.has(organizationId)) {
+      throw new SimulatorAdminError(404, `No organization ${organizationId}.`);
+    }
+    if (email.trim() === '') throw new SimulatorAdminError(400, 'A user needs an email.');
+    const user: PolytomicUser = { id: randomUUID(), organizationId, email, role };
+    this.users.set(user.id, user);
+    return { id: user.id, email };
+  }
+
+  createPartnerKey(): string {
+    const value = newKeyValue();
+    this.ledger.record(value, { kind: 'partner', organizationId: this.partner.organizationId });
+    return value;
+  }
+
+  issueUserKey(organizationId: string, userId: string): string {
+    const outcome = this.createUserKey(organizationId, userId, true);
+    switch (outcome.kind) {
+      case 'issued':
+        return outcome.value;
+      case 'organization-not-found':
+        throw new SimulatorAdminError(404, `No organization ${organizationId}.`);
+      case 'user-not-found':
+        throw new SimulatorAdminError(404, `No user ${userId} in organization ${organizationId}.`);
+      case 'user-has-key':
+        throw new SimulatorAdminError(409, 'The user already has a key.');
+    }
+  }
+
+  /**
+   * Issues a user key. One live key per user: without `force` a user holding one is refused;
+   * with it, the existing key is revoked first.
+   */
+  createUserKey(organizationId: string, userId: string, force: boolean): UserKeyOutcome {
+    if (!this.organizations.has(organizationId)) return { kind: 'organization-not-found' };
+    const user = this.users.get(userId);
+    if (user === undefined || user.organizationId !== organizationId)
+      return { kind: 'user-not-found' };
+    const live = this.liveKeysOf(userId);
+    if (live.length > 0 && !force) return { kind: 'user-has-key' };
+    for (const entry of live) this.ledger.revoke(entry.sha256, 'force-reissue');
+    const value = newKeyValue();
+    this.ledger.record(value, { kind: 'user', organizationId, userId });
+    return { kind: 'issued', value };
+  }
+
+  revokeKey(fingerprint: string): void {
+    const matching = this.ledger.entries((entry) => entry.fingerprint === fingerprint);
+    if (matching.length === 0)
+      throw new SimulatorAdminError(404, `No key with fingerprint ${fingerprint}.`);
+    const live = matching.filter((entry) => entry.status === 'live');
+    if (live.length > 1) {
+      throw new SimulatorAdminError(409, `Fingerprint ${fingerprint} names several live keys.`);
+    }
+    for (const entry of live) this.ledger.revoke(entry.sha256, 'admin');
+  }
+
+  keyStatus(value: string): 'live' | 'revoked' | 'unknown' {
+    return this.ledger.statusOf(value);
+  }
+
+  liveKeysOf(userId: string): LedgerEntry[] {
+    return this.ledger.entries((entry) => entry.userId === userId && entry.status === 'live');
+  }
+
+  organization(id: string): PolytomicOrganization | undefined {
+    return this.organizations.get(id);
+  }
+
+  user(id: string): PolytomicUser | undefined {
+    return this.users.get(id);
+  }
+}

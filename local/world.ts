@@ -1,0 +1,123 @@
+/**
+ * The local world: the AWS emulator, the Lambda runner and both vendor simulators on loopback,
+ * wired together so that a rotation started through Secrets Manager runs the deployed bundle
+ * against the simulators.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startAwsEmulator, type AwsEmulator } from './aws';
+import { LambdaRunner, type BundledFunctionDefinition } from './aws/lambda-runner';
+import type { Clock } from './aws/types';
+import {
+  startPoelisSimulator,
+  startPolytomicSimulator,
+  type PoelisSimulator,
+  type PolytomicSimulator,
+} from './vendors';
+
+/** The name under which the local world registers the bundled rotation function. */
+export const ROTATION_FUNCTION_NAME = 'api-key-rotator-rotation';
+
+/** The bundle the stack deploys; the local world runs exactly this file. */
+export const ROTATION_BUNDLE = join(__dirname, '..', 'dist', 'lambda', 'rotation', 'index.js');
+
+export interface LocalWorldOptions {
+  /** Interface to listen on. @default '127.0.0.1' */
+  readonly host?: string;
+  /** Ports; 0 picks a free one. @default all 0 */
+  readonly ports?: { readonly aws?: number; readonly polytomic?: number; readonly poelis?: number };
+  /** File the AWS emulator keeps its state in across restarts. @default in memory only */
+  readonly statePath?: string;
+  /** Time for the emulator and the simulators. @default the system clock */
+  readonly clock?: Clock;
+  /** Receives every log line the functions print. @default lines are discarded */
+  readonly logSink?: (line: string, functionName: string) => void;
+  /** Poelis rate limit. @default 60 per minute, burst 10 */
+  readonly poelisRateLimit?: { readonly perMinute: number; readonly burst: number };
+}
+
+export interface LocalWorldUrls {
+  readonly aws: string;
+  readonly polytomic: string;
+  readonly poelis: string;
+}
+
+export interface LocalWorld {
+  readonly aws: AwsEmulator;
+  readonly runner: LambdaRunner;
+  readonly polytomic: PolytomicSimulator;
+  readonly poelis: PoelisSimulator;
+  readonly urls: LocalWorldUrls;
+  /** The environment the rotation function needs to reach the simulators (and nothing else). */
+  rotationEnvironment(extra?: Record<string, string>): Record<string, string>;
+  /** Registers the bundled rotation function and returns its ARN. */
+  registerRotationFunction(
+    overrides?: Partial<Omit<BundledFunctionDefinition, 'kind'>> & { readonly name?: string },
+  ): string;
+  close(): Promise<void>;
+}
+
+export async function startLocalWorld(options: LocalWorldOptions = {}): Promise<LocalWorld> {
+  const host = options.host ?? '127.0.0.1';
+  const [aws, polytomic, poelis] = await Promise.all([
+    startAwsEmulator({
+      host,
+      port: options.ports?.aws ?? 0,
+      statePath: options.statePath,
+      clock: options.clock,
+    }),
+    startPolytomicSimulator({ host, port: options.ports?.polytomic ?? 0, clock: options.clock }),
+    startPoelisSimulator({
+      host,
+      port: options.ports?.poelis ?? 0,
+      clock: options.clock,
+      rateLimit: options.poelisRateLimit,
+    }),
+  ]);
+  const runner = new LambdaRunner({
+    region: aws.region,
+    accountId: aws.accountId,
+    awsEndpointUrl: aws.url,
+    logSink: options.logSink,
+  });
+  aws.setInvoker(runner);
+  const urls: LocalWorldUrls = { aws: aws.url, polytomic: polytomic.url, poelis: poelis.url };
+
+  const rotationEnvironment = (extra: Record<string, string> = {}): Record<string, string> => ({
+    ROTATOR_ALLOWED_ORIGINS: [polytomic.url, poelis.url].join(','),
+    ROTATOR_ALLOW_LOOPBACK_HTTP: 'true',
+    POWERTOOLS_SERVICE_NAME: 'api-key-rotator',
+    POWERTOOLS_METRICS_NAMESPACE: 'ApiKeyRotator',
+    ...extra,
+  });
+
+  return {
+    aws,
+    runner,
+    polytomic,
+    poelis,
+    urls,
+    rotationEnvironment,
+    registerRotationFunction(overrides = {}) {
+      const { name = ROTATION_FUNCTION_NAME, environment, ...definition } = overrides;
+      const file = definition.file ?? ROTATION_BUNDLE;
+      if (!existsSync(file)) {
+        throw new Error(
+          `The rotation bundle ${file} does not exist: run \`npm run bundle\` first.`,
+        );
+      }
+      return runner.register(name, {
+        kind: 'bundle',
+        timeoutMs: 30_000,
+        ...definition,
+        file,
+        environment: rotationEnvironment(environment),
+      });
+    },
+    async close() {
+      aws.stopScheduler();
+      await runner.close();
+      await Promise.all([aws.close(), polytomic.close(), poelis.close()]);
+    },
+  };
+}

@@ -1,0 +1,199 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadRotatorConfig, parseRotatorConfig } from '../../lib/config';
+
+const validSecret = {
+  name: 'api-key-rotator/polytomic/prod',
+  provider: 'polytomic',
+  schedule: 'rate(30 days)',
+  rotationWindow: '4h',
+};
+
+/** The problems a config raises, or a failure if it is accepted. */
+function problemsOf(raw: unknown): readonly string[] {
+  try {
+    parseRotatorConfig(raw);
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('the config was accepted');
+}
+
+function withSecret(overrides: Record<string, unknown>): unknown {
+  return { secrets: [{ ...validSecret, ...overrides }] };
+}
+
+describe('parseRotatorConfig', () => {
+  it('applies the documented defaults to a minimal config', () => {
+    const config = parseRotatorConfig({ secrets: [validSecret] });
+    expect(config.stackName).toBe('ApiKeyRotator');
+    expect(config.allowedOrigins).toEqual(['https://app.polytomic.com', 'https://api.poelis.com']);
+    expect(config.reservedConcurrency).toBe(2);
+    expect(config.logRetentionDays).toBe(90);
+    expect(config.partnerKey).toEqual({
+      kind: 'created',
+      secretName: 'api-key-rotator/polytomic-partner-key',
+    });
+    const [secret] = config.secrets;
+    expect(secret.revokePolicy).toBe('on-finish');
+    expect(secret.rotationWindow.toHours()).toBe(4);
+    expect(secret.readerRoleArns).toEqual([]);
+    expect(secret.replicas).toEqual([]);
+  });
+
+  it('accepts cron schedules, hour rates, readers, replicas and an imported partner key', () => {
+    const config = parseRotatorConfig({
+      partnerKey: {
+        secretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:partner-AbC123',
+        kmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      },
+      secrets: [
+        {
+          ...validSecret,
+          schedule: 'cron(0 9 ? * MON#1 *)',
+          revokePolicy: 'next-rotation',
+          readerRoleArns: ['arn:aws:iam::111122223333:role/app/reader'],
+          replicas: [
+            {
+              region: 'us-east-1',
+              kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/abcd',
+            },
+          ],
+        },
+        {
+          ...validSecret,
+          name: 'poelis/prod',
+          provider: 'poelis',
+          schedule: 'rate(12 hours)',
+          rotationWindow: '2h',
+        },
+      ],
+    });
+    expect(config.partnerKey.kind).toBe('imported');
+    expect(config.secrets.map((s) => s.schedule)).toEqual([
+      'cron(0 9 ? * MON#1 *)',
+      'rate(12 hours)',
+    ]);
+    expect(config.secrets[0].replicas[0].region).toBe('us-east-1');
+  });
+
+  it.each([
+    ['rate(30 dayz)'],
+    ['rate(0 days)'],
+    ['rate(1001 days)'],
+    ['rate(2 hours)'],
+    ['every 30 days'],
+    ['cron(0 9 * *)'],
+  ])('rejects the schedule %s with the accepted forms', (schedule) => {
+    expect(problemsOf(withSecret({ schedule }))).toEqual([
+      expect.stringMatching(
+        /^secrets\[0\]\.schedule: .* is not a Secrets Manager schedule: use "rate\(N days\)"/,
+      ),
+    ]);
+  });
+
+  it('rejects an unknown provider, naming the allowed ones', () => {
+    expect(problemsOf(withSecret({ provider: 'stripe' }))).toEqual([
+      'secrets[0].provider: "stripe" is not one of "polytomic", "poelis"',
+    ]);
+  });
+
+  it.each([['4'], ['0h'], ['25h'], ['90m'], [4]])(
+    'rejects the rotation window %p',
+    (rotationWindow) => {
+      expect(problemsOf(withSecret({ rotationWindow }))).toEqual([
+        expect.stringMatching(/^secrets\[0\]\.rotationWindow: /),
+      ]);
+    },
+  );
+
+  it('rejects a window that reaches the next rotation', () => {
+    expect(problemsOf(withSecret({ schedule: 'rate(6 hours)', rotationWindow: '6h' }))).toEqual([
+      'secrets[0].rotationWindow: "6h" must be shorter than the interval of rate(6 hours)',
+    ]);
+  });
+
+  it('rejects an unknown revoke policy', () => {
+    expect(problemsOf(withSecret({ revokePolicy: 'never' }))).toEqual([
+      'secrets[0].revokePolicy: "never" is not one of "on-finish", "next-rotation"',
+    ]);
+  });
+
+  it('rejects reader ARNs that are not IAM roles', () => {
+    expect(
+      problemsOf(withSecret({ readerRoleArns: ['arn:aws:iam::111122223333:user/alice', '*'] })),
+    ).toEqual([
+      'secrets[0].readerRoleArns[0]: "arn:aws:iam::111122223333:user/alice" is not an IAM role ARN',
+      'secrets[0].readerRoleArns[1]: "*" is not an IAM role ARN',
+    ]);
+  });
+
+  it('rejects a replica key from another region', () => {
+    expect(
+      problemsOf(
+        withSecret({
+          replicas: [
+            { region: 'us-east-1', kmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/abcd' },
+          ],
+        }),
+      ),
+    ).toEqual([
+      "secrets[0].replicas[0].kmsKeyArn: must be a key in the replica's region us-east-1",
+    ]);
+  });
+
+  it('rejects unknown fields, duplicate names and an empty secret list', () => {
+    expect(problemsOf(withSecret({ rotationSchedule: 'rate(1 day)' }))).toEqual([
+      expect.stringMatching(/^secrets\[0\]\.rotationSchedule: unknown field/),
+    ]);
+    expect(problemsOf({ secrets: [validSecret, validSecret] })).toEqual([
+      'secrets: "api-key-rotator/polytomic/prod" is declared twice',
+    ]);
+    expect(problemsOf({ secrets: [] })).toEqual([
+      'secrets: must be a non-empty list of managed secrets',
+    ]);
+  });
+
+  it('rejects non-https origins and bad top-level values together', () => {
+    expect(
+      problemsOf({
+        secrets: [validSecret],
+        allowedOrigins: ['http://app.polytomic.com'],
+        reservedConcurrency: 0,
+        logRetentionDays: 42,
+      }),
+    ).toEqual([
+      'allowedOrigins[0]: "http://app.polytomic.com" is not an https origin (scheme and host, no path)',
+      'reservedConcurrency: 0 must be an integer from 1 to 10',
+      expect.stringMatching(/^logRetentionDays: 42 must be one of 1, 3, 5/),
+    ]);
+  });
+
+  it('rejects a partner key that is both created and imported', () => {
+    expect(
+      problemsOf({
+        secrets: [validSecret],
+        partnerKey: {
+          secretName: 'partner',
+          secretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:partner-AbC123',
+        },
+      }),
+    ).toEqual(['partnerKey: set either secretName (create it) or secretArn (import it), not both']);
+  });
+
+  it('names the file in the error when loading', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rotator-config-'));
+    const path = join(dir, 'bad.json');
+    writeFileSync(path, '{"secrets": [');
+    expect(() => loadRotatorConfig(path)).toThrow(
+      /^Invalid rotator config \(.*bad\.json\):\n {2}- not valid JSON/,
+    );
+  });
+
+  it('accepts the example config shipped with the project', () => {
+    const config = loadRotatorConfig(join(__dirname, '..', '..', 'config', 'example.json'));
+    expect(config.secrets.map((s) => s.provider)).toEqual(['polytomic', 'poelis']);
+  });
+});

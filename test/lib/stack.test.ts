@@ -1,0 +1,726 @@
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { IConstruct } from 'constructs';
+import { ApiKeyRotatorStack } from '../../lib/api-key-rotator-stack';
+import { parseRotatorConfig } from '../../lib/config';
+import { ManagedApiKey } from '../../lib/managed-api-key';
+import { compliancePacks } from '../../lib/nag';
+
+const READER = 'arn:aws:iam::111122223333:role/sync-service';
+const POELIS_READER = 'arn:aws:iam::111122223333:role/poelis-reader';
+const REPLICA_KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+const config = parseRotatorConfig({
+  stackName: 'RotatorUnderTest',
+  allowedOrigins: ['https://app.polytomic.com', 'https://api.poelis.com'],
+  reservedConcurrency: 3,
+  secrets: [
+    {
+      name: 'rotator/polytomic/prod',
+      provider: 'polytomic',
+      schedule: 'rate(30 days)',
+      rotationWindow: '4h',
+      readerRoleArns: [READER],
+      replicas: [{ region: 'us-east-1', kmsKeyArn: REPLICA_KEY }],
+    },
+    {
+      name: 'rotator/poelis/prod',
+      provider: 'poelis',
+      schedule: 'cron(0 9 ? * MON#1 *)',
+      rotationWindow: '8h',
+      revokePolicy: 'next-rotation',
+      readerRoleArns: [POELIS_READER],
+    },
+  ],
+});
+
+// Template tests do not need the real bundle; synth.test.ts checks that one.
+const inlineCode = lambda.Code.fromInline('exports.handler = async () => undefined;');
+
+let stack: ApiKeyRotatorStack;
+let template: Template;
+
+/** A synthesized resource, typed enough to read its properties. */
+interface ResourceJson {
+  readonly Properties: Record<string, unknown>;
+  readonly DeletionPolicy?: string;
+  readonly DependsOn?: string[];
+}
+
+/** Resources of `type` in `from`, by logical id. */
+function resources(type: string, from: Template = template): Record<string, ResourceJson> {
+  return from.findResources(type) as Record<string, ResourceJson>;
+}
+
+/** Reads a nested property path of a resource. */
+function prop(resource: ResourceJson, ...path: string[]): unknown {
+  return path.reduce<unknown>(
+    (value, key) => (value as Record<string, unknown> | undefined)?.[key],
+    resource.Properties,
+  );
+}
+
+/** Logical id of the only resource of `type` whose id starts with `prefix`. */
+function logicalId(type: string, prefix: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}
+
+function arnOf(id: string): Record<string, unknown> {
+  return { 'Fn::GetAtt': [id, 'Arn'] };
+}
+
+beforeAll(() => {
+  const app = new App();
+  stack = new ApiKeyRotatorStack(app, 'RotatorUnderTest', { config, rotationCode: inlineCode });
+  template = Template.fromStack(stack);
+});
+
+describe('KMS key', () => {
+  it('is customer-managed, rotated, aliased and retained', () => {
+    template.hasResource('AWS::KMS::Key', {
+      Properties: Match.objectLike({
+        EnableKeyRotation: true,
+        Description: 'Encrypts the API keys rotated by api-key-rotator',
+      }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: 'alias/api-key-rotator',
+      TargetKeyId: arnOf(logicalId('AWS::KMS::Key', 'RotationKey')),
+    });
+  });
+
+  it('lets the function and readers use it only through Secrets Manager for their secrets', () => {
+    const key = template.findResources('AWS::KMS::Key')[logicalId('AWS::KMS::Key', 'RotationKey')];
+    const statements = (key.Properties as { KeyPolicy: { Statement: Record<string, unknown>[] } })
+      .KeyPolicy.Statement;
+    const bySid = new Map(statements.map((s) => [s.Sid as string, s]));
+    expect([...bySid.keys()].sort()).toEqual([
+      'AccountAdministersKey',
+      'AccountWritesSecretsThroughSecretsManager',
+      'RotationFunctionDescribesKey',
+      'RotationFunctionUsesKeyThroughSecretsManager',
+      'RotatorPoelisProdReadersDecrypt',
+      'RotatorPolytomicProdReadersDecrypt',
+    ]);
+    // Administration never includes using the key for cryptography.
+    const adminActions = bySid.get('AccountAdministersKey')!.Action as string[];
+    expect(
+      adminActions.filter((a) => /Decrypt|Encrypt|GenerateDataKey|ReEncrypt|kms:\*/.test(a)),
+    ).toEqual([]);
+
+    const viaSecretsManager = {
+      'kms:ViaService': {
+        'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
+      },
+    };
+    const secretPattern = (name: string): unknown => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':secretsmanager:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:secret:${name}-??????`,
+        ],
+      ],
+    });
+    const roleArn = arnOf(logicalId('AWS::IAM::Role', 'RotationFunctionRole'));
+    expect(bySid.get('RotationFunctionUsesKeyThroughSecretsManager')).toMatchObject({
+      Effect: 'Allow',
+      Principal: { AWS: roleArn },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Condition: {
+        StringEquals: viaSecretsManager,
+        StringLike: {
+          'kms:EncryptionContext:SecretARN': [
+            secretPattern('api-key-rotator/polytomic-partner-key'),
+            secretPattern('rotator/polytomic/prod'),
+            secretPattern('rotator/poelis/prod'),
+          ],
+        },
+      },
+    });
+    expect(bySid.get('RotatorPolytomicProdReadersDecrypt')).toMatchObject({
+      Principal: { AWS: READER },
+      Action: 'kms:Decrypt',
+      Condition: {
+        StringEquals: viaSecretsManager,
+        StringLike: {
+          'kms:EncryptionContext:SecretARN': [secretPattern('rotator/polytomic/prod')],
+        },
+      },
+    });
+    expect(bySid.get('AccountWritesSecretsThroughSecretsManager')).toMatchObject({
+      Action: 'kms:GenerateDataKey',
+      Condition: { StringEquals: viaSecretsManager },
+    });
+    expect(bySid.get('RotationFunctionDescribesKey')).toMatchObject({
+      Principal: { AWS: roleArn },
+      Action: 'kms:DescribeKey',
+    });
+  });
+});
+
+describe('managed secrets', () => {
+  it('are all encrypted with the rotation key, with no key value in the template', () => {
+    const keyArn = arnOf(logicalId('AWS::KMS::Key', 'RotationKey'));
+    const secrets = Object.values(resources('AWS::SecretsManager::Secret'));
+    expect(secrets).toHaveLength(3);
+    for (const secret of secrets) {
+      expect(prop(secret, 'KmsKeyId')).toEqual(keyArn);
+      expect(secret.DeletionPolicy).toBe('Retain');
+      const value = JSON.parse(prop(secret, 'SecretString') as string) as Record<string, string>;
+      expect(value.apiKey).toBeUndefined();
+      expect(Object.values(value).every((v) => v === '' || /^[a-z-]+$/.test(v))).toBe(true);
+    }
+  });
+
+  it('start as a provider placeholder, tagged for the audit, with replicas on their own keys', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'rotator/polytomic/prod',
+      SecretString: '{"provider":"polytomic"}',
+      ReplicaRegions: [{ Region: 'us-east-1', KmsKeyId: REPLICA_KEY }],
+      Tags: Match.arrayWith([
+        { Key: 'api-key-rotator:managed', Value: 'true' },
+        { Key: 'api-key-rotator:provider', Value: 'polytomic' },
+        { Key: 'api-key-rotator:revoke-previous', Value: 'on-finish' },
+      ]),
+    });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'rotator/poelis/prod',
+      SecretString: '{"provider":"poelis"}',
+      ReplicaRegions: Match.absent(),
+      Tags: Match.arrayWith([
+        { Key: 'api-key-rotator:provider', Value: 'poelis' },
+        { Key: 'api-key-rotator:revoke-previous', Value: 'next-rotation' },
+      ]),
+    });
+  });
+
+  it('rotate on their schedule and window, never on creation', () => {
+    const functionArn = arnOf(logicalId('AWS::Lambda::Function', 'RotationFunction'));
+    const schedules = resources('AWS::SecretsManager::RotationSchedule');
+    expect(Object.keys(schedules)).toHaveLength(2);
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { Ref: logicalId('AWS::SecretsManager::Secret', 'RotatorPolytomicProd') },
+      RotationLambdaARN: functionArn,
+      RotateImmediatelyOnUpdate: false,
+      RotationRules: { ScheduleExpression: 'rate(30 days)', Duration: '4h' },
+    });
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { Ref: logicalId('AWS::SecretsManager::Secret', 'RotatorPoelisProd') },
+      RotationLambdaARN: functionArn,
+      RotateImmediatelyOnUpdate: false,
+      RotationRules: { ScheduleExpression: 'cron(0 9 ? * MON#1 *)', Duration: '8h' },
+    });
+    // The schedule is created only once Secrets Manager may invoke the function.
+    const schedule =
+      schedules[logicalId('AWS::SecretsManager::RotationSchedule', 'RotatorPoelisProd')];
+    expect(schedule.DependsOn).toEqual([
+      logicalId(
+        'AWS::Lambda::Permission',
+        'RotationFunctionInvokedBySecretsManagerForRotatorPoelisProd',
+      ),
+    ]);
+  });
+
+  it('deny reading the value to all but the function and configured readers, and block public policies', () => {
+    const roleArn = arnOf(logicalId('AWS::IAM::Role', 'RotationFunctionRole'));
+    const expectPolicy = (secretPrefix: string, readers: unknown[]): void => {
+      template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+        SecretId: { Ref: logicalId('AWS::SecretsManager::Secret', secretPrefix) },
+        BlockPublicPolicy: true,
+        ResourcePolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'ReadersReadValue',
+              Effect: 'Allow',
+              Principal: { AWS: readers.length === 1 ? readers[0] : readers },
+              Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+              Resource: '*',
+            },
+            {
+              Sid: 'NobodyElseReadsValue',
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 'secretsmanager:GetSecretValue',
+              Resource: '*',
+              Condition: { StringNotEquals: { 'aws:PrincipalArn': readers } },
+            },
+          ],
+        },
+      });
+    };
+    expectPolicy('RotatorPolytomicProd', [roleArn, READER]);
+    expectPolicy('RotatorPoelisProd', [roleArn, POELIS_READER]);
+    expectPolicy('PolytomicPartnerKey', [roleArn]);
+    expect(Object.keys(template.findResources('AWS::SecretsManager::ResourcePolicy'))).toHaveLength(
+      3,
+    );
+  });
+
+  it('include the partner key secret, readable only by the function', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'api-key-rotator/polytomic-partner-key',
+      SecretString: '{"partnerKey":""}',
+      Tags: Match.absent(),
+    });
+  });
+});
+
+describe('rotation function', () => {
+  it('runs the bundle on Node 24, arm64, sized and with reserved concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Timeout: 120,
+      MemorySize: 256,
+      ReservedConcurrentExecutions: 3,
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: {
+        LogFormat: 'JSON',
+        LogGroup: { Ref: logicalId('AWS::Logs::LogGroup', 'RotationFunctionLogs') },
+      },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('gets exactly the environment the Lambda contract fixes', () => {
+    const fn =
+      resources('AWS::Lambda::Function')[logicalId('AWS::Lambda::Function', 'RotationFunction')];
+    expect(prop(fn, 'Environment', 'Variables')).toEqual({
+      ROTATOR_ALLOWED_ORIGINS: 'https://app.polytomic.com,https://api.poelis.com',
+      ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
+      ROTATOR_PARTNER_KEY_SECRET_ID: {
+        Ref: logicalId('AWS::SecretsManager::Secret', 'PolytomicPartnerKey'),
+      },
+      ROTATOR_NOTIFY_TOPIC_ARN: { Ref: logicalId('AWS::SNS::Topic', 'NotificationsTopic') },
+      POWERTOOLS_SERVICE_NAME: 'api-key-rotator',
+      POWERTOOLS_METRICS_NAMESPACE: 'ApiKeyRotator',
+    });
+  });
+
+  it('may call only the actions it needs, on the resources it needs', () => {
+    const ref = (type: string, prefix: string): unknown => ({ Ref: logicalId(type, prefix) });
+    const rotate = [
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:UpdateSecretVersionStage',
+    ];
+    const policies = Object.values(resources('AWS::IAM::Policy'));
+    expect(policies).toHaveLength(1);
+    const statements = prop(policies[0], 'PolicyDocument', 'Statement') as Record<
+      string,
+      unknown
+    >[];
+    const grants = statements.map((s) => ({ Action: s.Action, Resource: s.Resource }));
+    expect(grants).toEqual(
+      expect.arrayContaining([
+        { Action: rotate, Resource: ref('AWS::SecretsManager::Secret', 'RotatorPolytomicProd') },
+        { Action: rotate, Resource: ref('AWS::SecretsManager::Secret', 'RotatorPoelisProd') },
+        {
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: ref('AWS::SecretsManager::Secret', 'PolytomicPartnerKey'),
+        },
+        { Action: 'kms:DescribeKey', Resource: arnOf(logicalId('AWS::KMS::Key', 'RotationKey')) },
+        { Action: 'sns:Publish', Resource: ref('AWS::SNS::Topic', 'NotificationsTopic') },
+        {
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Resource: arnOf(logicalId('AWS::KMS::Key', 'NotificationsKey')),
+        },
+        {
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: arnOf(logicalId('AWS::Logs::LogGroup', 'RotationFunctionLogs')),
+        },
+        { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+      ]),
+    );
+    expect(grants).toHaveLength(8);
+    // `*` appears only where X-Ray offers no resource-level permission.
+    expect(grants.filter((g) => g.Resource === '*')).toEqual([
+      { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+    ]);
+    template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+  });
+
+  it('may be invoked by Secrets Manager only from this account and for each managed secret', () => {
+    const permissions = template.findResources('AWS::Lambda::Permission');
+    expect(Object.keys(permissions)).toHaveLength(2);
+    for (const prefix of ['RotatorPolytomicProd', 'RotatorPoelisProd']) {
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: arnOf(logicalId('AWS::Lambda::Function', 'RotationFunction')),
+        Principal: 'secretsmanager.amazonaws.com',
+        SourceAccount: { Ref: 'AWS::AccountId' },
+        SourceArn: { Ref: logicalId('AWS::SecretsManager::Secret', prefix) },
+      });
+    }
+  });
+});
+
+describe('monitoring', () => {
+  const alarmsOn = (metricName: string): Record<string, Record<string, unknown>>[] =>
+    Object.values(
+      template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metricName } }),
+    );
+
+  it('encrypts the notification topic and requires TLS', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: arnOf(logicalId('AWS::KMS::Key', 'NotificationsKey')),
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('alarms on function errors, rotation failure events, overdue rotations and each incident metric', () => {
+    const topic = { Ref: logicalId('AWS::SNS::Topic', 'NotificationsTopic') };
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(6);
+    for (const alarm of alarms) {
+      expect(alarm.Properties).toMatchObject({
+        AlarmActions: [topic],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        Statistic: 'Sum',
+      });
+    }
+    expect(alarmsOn('Errors')[0].Properties).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      Dimensions: [
+        {
+          Name: 'FunctionName',
+          Value: { Ref: logicalId('AWS::Lambda::Function', 'RotationFunction') },
+        },
+      ],
+    });
+    expect(alarmsOn('TriggeredRules')[0].Properties).toMatchObject({
+      Namespace: 'AWS/Events',
+      Dimensions: [
+        {
+          Name: 'RuleName',
+          Value: { Ref: logicalId('AWS::Events::Rule', 'MonitoringRotationFailureRule') },
+        },
+      ],
+    });
+    for (const metricName of [
+      'RotationStepFailed',
+      'RevocationFailed',
+      'ManualRevocationRequired',
+      'RotationOverdue',
+    ]) {
+      expect(alarmsOn(metricName).map((a) => a.Properties)).toEqual([
+        expect.objectContaining({
+          Namespace: 'ApiKeyRotator',
+          Dimensions: [{ Name: 'service', Value: 'api-key-rotator' }],
+        }),
+      ]);
+    }
+  });
+
+  it('forwards RotationFailed and RotationAbandoned events to the topic', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.secretsmanager'],
+        'detail-type': ['AWS Service Event via CloudTrail'],
+        detail: {
+          eventSource: ['secretsmanager.amazonaws.com'],
+          eventName: ['RotationFailed', 'RotationAbandoned'],
+        },
+      },
+      Targets: [
+        Match.objectLike({ Arn: { Ref: logicalId('AWS::SNS::Topic', 'NotificationsTopic') } }),
+      ],
+    });
+  });
+
+  it('lets CloudWatch and EventBridge publish to the encrypted topic', () => {
+    const key = resources('AWS::KMS::Key')[logicalId('AWS::KMS::Key', 'NotificationsKey')];
+    const statements = prop(key, 'KeyPolicy', 'Statement') as {
+      Principal: unknown;
+      Action: unknown;
+    }[];
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+        expect.objectContaining({ Principal: { Service: 'events.amazonaws.com' } }),
+      ]),
+    );
+  });
+
+  it('draws a rotation health dashboard', () => {
+    const dashboard = Object.values(resources('AWS::CloudWatch::Dashboard'));
+    expect(dashboard).toHaveLength(1);
+    const body = JSON.stringify(prop(dashboard[0], 'DashboardBody'));
+    for (const text of [
+      'Rotation alarms',
+      'Rotation function',
+      'Rotation incidents',
+      'RotationStepFailed',
+    ]) {
+      expect(body).toContain(text);
+    }
+  });
+});
+
+describe('outputs', () => {
+  it('give the secret ARNs, rotate-now console URLs, function name and topic ARN', () => {
+    const outputs = template.findOutputs('*');
+    expect(Object.keys(outputs).sort()).toEqual([
+      'NotificationTopicArn',
+      'PartnerKeySecretArn',
+      'RotationFunctionName',
+      'RotatorPoelisProdRotateNowUrl',
+      'RotatorPoelisProdSecretArn',
+      'RotatorPolytomicProdRotateNowUrl',
+      'RotatorPolytomicProdSecretArn',
+    ]);
+    expect(outputs.RotatorPolytomicProdSecretArn.Value).toEqual({
+      Ref: logicalId('AWS::SecretsManager::Secret', 'RotatorPolytomicProd'),
+    });
+    expect(outputs.RotationFunctionName.Value).toEqual({
+      Ref: logicalId('AWS::Lambda::Function', 'RotationFunction'),
+    });
+    expect(outputs.NotificationTopicArn.Value).toEqual({
+      Ref: logicalId('AWS::SNS::Topic', 'NotificationsTopic'),
+    });
+    expect(outputs.RotatorPolytomicProdRotateNowUrl.Value).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'https://',
+          { Ref: 'AWS::Region' },
+          '.console.aws.amazon.com/secretsmanager/secret?name=rotator%2Fpolytomic%2Fprod&region=',
+          { Ref: 'AWS::Region' },
+        ],
+      ],
+    });
+  });
+});
+
+describe('compliance', () => {
+  it('passes the AwsSolutions and Serverless cdk-nag packs with no unacknowledged finding', () => {
+    const findings = compliancePacks().flatMap((pack) =>
+      pack
+        .validateScope(stack)
+        .violations.map(
+          (v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+        ),
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it('gives a reason for every acknowledged finding', () => {
+    const acknowledgements: [string, unknown][] = [];
+    const visit = (node: IConstruct): void => {
+      for (const entry of node.node.metadata) {
+        if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) {
+          acknowledgements.push(...Object.entries(entry.data as Record<string, unknown>));
+        }
+      }
+      node.node.children.forEach(visit);
+    };
+    visit(stack);
+    expect(acknowledgements.map(([id]) => id.replace(/^[A-Za-z]+::/, '')).sort()).toEqual([
+      'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-SMG4',
+      'Serverless-EventBusDLQ',
+      'Serverless-LambdaDLQ',
+    ]);
+    for (const [, reason] of acknowledgements) {
+      expect(typeof reason === 'string' && reason.length > 40).toBe(true);
+    }
+  });
+
+  it('raises no error or warning annotation', () => {
+    expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+});
+
+describe('variants', () => {
+  it('reads an imported partner key with its own key, and monitors an audit function', () => {
+    const app = new App();
+    // A standalone stack: the audit function is deployed elsewhere and only imported here.
+    const auditFunction = lambda.Function.fromFunctionArn(
+      new Stack(),
+      'Audit',
+      'arn:aws:lambda:eu-west-1:111122223333:function:api-key-rotator-audit',
+    );
+    const imported = new ApiKeyRotatorStack(app, 'Imported', {
+      config: parseRotatorConfig({
+        partnerKey: {
+          secretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:partner-AbC123',
+          kmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/abcd',
+        },
+        secrets: [
+          { name: 'p', provider: 'polytomic', schedule: 'rate(7 days)', rotationWindow: '2h' },
+        ],
+      }),
+      rotationCode: inlineCode,
+      auditFunction,
+    });
+    const importedTemplate = Template.fromStack(imported);
+    importedTemplate.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    importedTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          ROTATOR_PARTNER_KEY_SECRET_ID:
+            'arn:aws:secretsmanager:eu-west-1:111122223333:secret:partner-AbC123',
+        }),
+      },
+    });
+    importedTemplate.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:partner-AbC123',
+          }),
+          Match.objectLike({
+            Action: 'kms:Decrypt',
+            Resource: 'arn:aws:kms:eu-west-1:111122223333:key/abcd',
+          }),
+        ]),
+      },
+    });
+    importedTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: 'api-key-rotator-audit' }],
+    });
+  });
+
+  it('creates no partner key when no secret is a Polytomic key', () => {
+    const app = new App();
+    const poelisOnly = new ApiKeyRotatorStack(app, 'PoelisOnly', {
+      config: parseRotatorConfig({
+        secrets: [
+          { name: 'p', provider: 'poelis', schedule: 'rate(7 days)', rotationWindow: '2h' },
+        ],
+      }),
+      rotationCode: inlineCode,
+    });
+    const poelisTemplate = Template.fromStack(poelisOnly);
+    poelisTemplate.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const fn = Object.values(resources('AWS::Lambda::Function', poelisTemplate))[0];
+    expect(prop(fn, 'Environment', 'Variables', 'ROTATOR_PARTNER_KEY_SECRET_ID')).toBeUndefined();
+  });
+
+  it('refuses two secret names that map to the same construct id', () => {
+    const app = new App();
+    expect(
+      () =>
+        new ApiKeyRotatorStack(app, 'Clash', {
+          config: parseRotatorConfig({
+            secrets: [
+              { name: 'a/b', provider: 'poelis', schedule: 'rate(7 days)', rotationWindow: '2h' },
+              { name: 'a-b', provider: 'poelis', schedule: 'rate(7 days)', rotationWindow: '2h' },
+            ],
+          }),
+          rotationCode: inlineCode,
+        }),
+    ).toThrow('Two secret names map to the construct id "AB": rename one.');
+  });
+});
+
+describe('ManagedApiKey', () => {
+  it('rejects a schedule or window Secrets Manager would refuse, before deployment', () => {
+    const bad = new ApiKeyRotatorStack(new App(), 'Bad', {
+      config: parseRotatorConfig({
+        secrets: [
+          { name: 'ok', provider: 'poelis', schedule: 'rate(7 days)', rotationWindow: '2h' },
+        ],
+      }),
+      rotationCode: inlineCode,
+    });
+    const common = {
+      provider: 'poelis' as const,
+      rotationFunction: bad.rotationFunction,
+      rotationKey: bad.rotationKey,
+    };
+    expect(
+      () => new ManagedApiKey(bad, 'Weekly', { ...common, secretName: 'ok', schedule: 'weekly' }),
+    ).toThrow(/^ManagedApiKey ok: "weekly" is not a Secrets Manager schedule/);
+    expect(
+      () =>
+        new ManagedApiKey(bad, 'Long', {
+          ...common,
+          secretName: 'ok',
+          schedule: 'rate(4 hours)',
+          rotationWindow: Duration.hours(4),
+        }),
+    ).toThrow('ManagedApiKey ok: "4h" must be shorter than the interval of rate(4 hours)');
+  });
+
+  it('adds a secret in a few lines, with the documented defaults: 30 days, 4 h window, revoke on finish', () => {
+    const app = new App();
+    const host = new ApiKeyRotatorStack(app, 'Host', {
+      config: parseRotatorConfig({
+        secrets: [
+          { name: 'ok', provider: 'poelis', schedule: 'rate(7 days)', rotationWindow: '2h' },
+        ],
+      }),
+      rotationCode: inlineCode,
+    });
+    new ManagedApiKey(host, 'Defaults', {
+      secretName: 'added/later',
+      provider: 'poelis',
+      rotationFunction: host.rotationFunction,
+      rotationKey: host.rotationKey,
+    });
+    const hostTemplate = Template.fromStack(host);
+    hostTemplate.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { Ref: Match.stringLikeRegexp('^Defaults') },
+      RotationRules: { ScheduleExpression: 'rate(30 days)', Duration: '4h' },
+    });
+    hostTemplate.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'added/later',
+      Tags: Match.arrayWith([{ Key: 'api-key-rotator:revoke-previous', Value: 'on-finish' }]),
+    });
+    // The key learns of a secret added after it: the function may use it for that secret too.
+    expect(JSON.stringify(hostTemplate.findResources('AWS::KMS::Key'))).toContain(
+      ':secret:added/later-??????',
+    );
+  });
+});
+
+describe('cdk-nag packs', () => {
+  it('do report findings on a construct that breaks their rules', () => {
+    const stack = new Stack();
+    new lambda.Function(stack, 'Bare', {
+      code: inlineCode,
+      handler: 'index.handler',
+      runtime: lambda.Runtime.NODEJS_20_X,
+    });
+    const rules = compliancePacks().flatMap((pack) =>
+      pack.validateScope(stack).violations.map((v) => v.ruleName),
+    );
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        'AwsSolutions-L1',
+        'Serverless-LambdaDefaultMemorySize',
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      ]),
+    );
+  });
+});
