@@ -1,19 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { Duration } from 'aws-cdk-lib';
+import { DEFAULT_ALLOWED_ORIGINS } from '../lambda/http/origin-policy';
+import {
+  PROVIDER_NAMES as PROVIDERS,
+  REVOKE_POLICIES,
+  type ProviderName as Provider,
+  type RevokePolicy,
+} from '../lambda/shared/secret';
 
-/** The vendors the rotation function knows how to rotate. */
-export const PROVIDERS = ['polytomic', 'poelis'] as const;
-export type Provider = (typeof PROVIDERS)[number];
-
-/** When the previous key is revoked: at the end of a rotation, or at the start of the next one. */
-export const REVOKE_POLICIES = ['on-finish', 'next-rotation'] as const;
-export type RevokePolicy = (typeof REVOKE_POLICIES)[number];
-
-/** Origins the rotation function may call unless the config narrows or widens them. */
-export const DEFAULT_ALLOWED_ORIGINS: readonly string[] = [
-  'https://app.polytomic.com',
-  'https://api.poelis.com',
-];
+// The deployed function defines the vendors, revoke policies and default origins; the stack follows it.
+export {
+  PROVIDER_NAMES as PROVIDERS,
+  REVOKE_POLICIES,
+  type ProviderName as Provider,
+  type RevokePolicy,
+} from '../lambda/shared/secret';
+export { DEFAULT_ALLOWED_ORIGINS } from '../lambda/http/origin-policy';
 
 /** A secret replica in another region, encrypted with a customer-managed key of that region. */
 export interface ReplicaConfig {

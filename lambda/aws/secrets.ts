@@ -20,6 +20,8 @@ export interface SecretMetadata {
   readonly kmsKeyId: string | undefined;
   /** Version id to staging labels. */
   readonly versions: Readonly<Record<string, readonly string[]>>;
+  /** The secret's tags, by key (DescribeSecret returns them: no extra call). */
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 /** Selects one version of a secret, by id or by staging label. */
@@ -45,6 +47,11 @@ export class SecretsStore {
       rotationEnabled: output.RotationEnabled === true,
       kmsKeyId: output.KmsKeyId,
       versions: output.VersionIdsToStages ?? {},
+      tags: Object.fromEntries(
+        (output.Tags ?? []).flatMap(({ Key, Value }) =>
+          Key === undefined ? [] : [[Key, Value ?? '']],
+        ),
+      ),
     };
   }
 

@@ -12,8 +12,10 @@ import { providerFor } from '../providers/registry';
 import { describeError, RotatorError } from '../shared/errors';
 import { fingerprint } from '../shared/fingerprint';
 import {
-  DEFAULT_REVOKE_POLICY,
+  isPlaceholderSecret,
   parseSecret,
+  parseStagedKey,
+  resolveRevokePolicy,
   SecretFormatError,
   STAGED_LABEL,
   stringifySecret,
@@ -43,6 +45,15 @@ export class RevocationFailedError extends RotatorError {
   }
 }
 
+/** AWSCURRENT is still the stack's placeholder: there is no key to rotate yet. */
+export class FirstKeyMissingError extends RotatorError {
+  constructor(secretId: string) {
+    super(
+      `Secret ${secretId} holds no key yet (only the stack's placeholder). Put the first key with \`aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string file://secret.json\` (see the README's secret format), then rotate.`,
+    );
+  }
+}
+
 /** createSecret: store a new key as AWSPENDING, unless this token's version already has one. */
 export async function createSecret({
   event,
@@ -57,10 +68,14 @@ export async function createSecret({
     log.info('AWSPENDING already has a value; nothing to create');
     return;
   }
-  const current = parseSecret(
-    await secrets.getValue(metadata.arn, { versionId: currentVersionId(metadata) }),
-  );
+  const currentText = await secrets.getValue(metadata.arn, {
+    versionId: currentVersionId(metadata),
+  });
+  if (isPlaceholderSecret(currentText)) throw new FirstKeyMissingError(metadata.arn);
+  const current = parseSecret(currentText);
   report.provider(current.provider);
+  // A bad policy tag fails here, before any key is issued, rather than after the promotion.
+  resolveRevokePolicy(current, metadata.arn, metadata.tags);
   const pending = await providerFor(current).issueKey(current, vendor);
   await secrets.putPending(metadata.arn, token, stringifySecret(pending), event.RotationToken);
   log.info('new key stored as AWSPENDING', {
@@ -72,61 +87,150 @@ export async function createSecret({
 /**
  * setSecret: Polytomic keys are usable once issued. A Poelis key came from the STAGED
  * version, which createSecret has consumed, so its label is cleared (once; re-runs find none).
+ * A key staged after createSecret ran is a different key: it keeps its label for the next
+ * rotation instead of being dropped while live.
  */
-export async function setSecret({ metadata, secrets, log }: StepInput): Promise<void> {
+export async function setSecret({ event, metadata, secrets, log }: StepInput): Promise<void> {
   const stagedVersionId = versionWithLabel(metadata, STAGED_LABEL);
   if (stagedVersionId === undefined) return;
+  const pending = parseSecret(
+    await secrets.getValue(metadata.arn, { versionId: event.ClientRequestToken }),
+  );
+  const staged = await secrets.findValue(metadata.arn, { versionId: stagedVersionId });
+  if (staged === undefined || stagedKeyOf(staged) !== pending.apiKey) {
+    log.warn('STAGED holds another key than the one being rotated in; it is kept', {
+      stagedVersionId,
+    });
+    return;
+  }
   await secrets.removeLabel(metadata.arn, STAGED_LABEL, stagedVersionId);
   log.info('STAGED label cleared', { stagedVersionId });
 }
 
-/** testSecret: the pending key must authenticate as the principal the secret names. */
-export async function testSecret({
-  event,
+/**
+ * testSecret: the pending key must authenticate as the principal the secret names. When the
+ * pending version has no value, Secrets Manager is only testing the configuration
+ * (RotateImmediately=false): check the current key if there is one, and change nothing.
+ */
+export async function testSecret(input: StepInput): Promise<void> {
+  const { event, metadata, secrets, vendor, log, report } = input;
+  const pendingText = await secrets.findValue(metadata.arn, {
+    versionId: event.ClientRequestToken,
+  });
+  if (pendingText === undefined) {
+    await testConfiguration(input);
+    return;
+  }
+  const pending = parseSecret(pendingText);
+  report.provider(pending.provider);
+  await providerFor(pending).verifyIdentity(pending, vendor);
+  log.info('pending key verified', { pendingKey: keyReference(pending) });
+}
+
+async function testConfiguration({
   metadata,
   secrets,
   vendor,
   log,
   report,
 }: StepInput): Promise<void> {
-  const pending = parseSecret(
-    await secrets.getValue(metadata.arn, { versionId: event.ClientRequestToken }),
-  );
-  report.provider(pending.provider);
-  await providerFor(pending).verifyIdentity(pending, vendor);
-  log.info('pending key verified', { pendingKey: keyReference(pending) });
+  const currentText = await secrets.getValue(metadata.arn, {
+    versionId: currentVersionId(metadata),
+  });
+  if (isPlaceholderSecret(currentText)) {
+    log.warn(
+      'configuration test passed, but the first key has not been put yet: put it with `aws secretsmanager put-secret-value` before the first rotation',
+    );
+    return;
+  }
+  const current = parseSecret(currentText);
+  report.provider(current.provider);
+  resolveRevokePolicy(current, metadata.arn, metadata.tags);
+  await providerFor(current).verifyIdentity(current, vendor);
+  log.info('configuration test passed: the current key is verified', {
+    currentKey: keyReference(current),
+  });
 }
 
 /**
- * finishSecret: promote the pending version, then revoke the key the policy says is done:
- * the replaced one (`on-finish`) or the one before it (`next-rotation`). A failed revocation
- * is reported (log, metric, notification) and fails the step; the promotion stands.
+ * finishSecret: promote the pending version and revoke the key the policy says is done.
+ * `next-rotation` revokes the key before the replaced one, and does so before the promotion
+ * (that key is not in use), so a crash cannot skip it. `on-finish` revokes the replaced key
+ * after the promotion; a failure there is reported (log, metric, notification) and fails the
+ * step, and the promotion stands. A retry after the promotion (the token is already
+ * AWSCURRENT) revokes the replaced key again, which the vendors make idempotent.
  */
 export async function finishSecret(input: StepInput): Promise<void> {
   const { event, metadata, secrets } = input;
-  const replacedVersionId = currentVersionId(metadata);
-  const olderVersionId = versionWithLabel(metadata, AWSPREVIOUS);
-  await secrets.moveLabel(metadata.arn, AWSCURRENT, event.ClientRequestToken, replacedVersionId);
-  input.report.rotationCompleted(event.ClientRequestToken, replacedVersionId);
-  let target: RotatedSecret | undefined;
-  try {
-    const replaced = parseSecret(
-      await secrets.getValue(metadata.arn, { versionId: replacedVersionId }),
-    );
+  const token = event.ClientRequestToken;
+  const currentId = currentVersionId(metadata);
+  if (currentId === token) {
+    const replacedVersionId = versionWithLabel(metadata, AWSPREVIOUS);
+    if (replacedVersionId === undefined) {
+      input.log.info('version is already AWSCURRENT and no key was replaced; nothing to do');
+      return;
+    }
+    await revokeReplaced(input, replacedVersionId, 'resumed');
+    return;
+  }
+  await revokeOlder(input, currentId, versionWithLabel(metadata, AWSPREVIOUS));
+  await secrets.moveLabel(metadata.arn, AWSCURRENT, token, currentId);
+  input.report.rotationCompleted(token, currentId);
+  await revokeReplaced(input, currentId, 'promoted');
+}
+
+/** Under `next-rotation`, the key before the replaced one; it is out of use, so this runs first. */
+async function revokeOlder(
+  input: StepInput,
+  replacedVersionId: string,
+  olderVersionId: string | undefined,
+): Promise<void> {
+  await reportingFailure(input, async (name) => {
+    const replaced = await readVersion(input, replacedVersionId);
     input.report.provider(replaced.provider);
-    const policy = replaced.revokePrevious ?? DEFAULT_REVOKE_POLICY;
-    const targetVersionId = policy === 'on-finish' ? replacedVersionId : olderVersionId;
-    if (targetVersionId === undefined) {
+    const policy = resolveRevokePolicy(replaced, input.metadata.arn, input.metadata.tags);
+    if (policy !== 'next-rotation') return;
+    if (olderVersionId === undefined) {
       input.log.info('no earlier key to revoke yet', { policy });
       return;
     }
-    target =
-      targetVersionId === replacedVersionId ? replaced : await readVersion(input, targetVersionId);
+    const target = await readVersion(input, olderVersionId);
+    name(target);
     await revokeKey(input, target, replaced);
+  });
+}
+
+/** Under `on-finish`, the key AWSCURRENT held before this rotation promoted its version. */
+async function revokeReplaced(
+  input: StepInput,
+  replacedVersionId: string,
+  phase: 'promoted' | 'resumed',
+): Promise<void> {
+  await reportingFailure(input, async (name) => {
+    const replaced = await readVersion(input, replacedVersionId);
+    name(replaced);
+    input.report.provider(replaced.provider);
+    const policy = resolveRevokePolicy(replaced, input.metadata.arn, input.metadata.tags);
+    if (policy !== 'on-finish') return;
+    if (phase === 'resumed') input.log.info('finishing the revocation of a promoted rotation');
+    await revokeKey(input, replaced, replaced);
+  });
+}
+
+/** Runs a revocation; a failure is reported and rethrown as RevocationFailedError. */
+async function reportingFailure(
+  input: StepInput,
+  revocation: (name: (target: RotatedSecret) => void) => Promise<void>,
+): Promise<void> {
+  let target: RotatedSecret | undefined;
+  try {
+    await revocation((named) => {
+      target = named;
+    });
   } catch (error) {
     const key = target === undefined ? undefined : keyReference(target);
-    await input.report.revocationFailed(metadata.arn, key, error);
-    throw new RevocationFailedError(metadata.arn, key, error);
+    await input.report.revocationFailed(input.metadata.arn, key, error);
+    throw new RevocationFailedError(input.metadata.arn, key, error);
   }
 }
 
@@ -160,6 +264,14 @@ function currentVersionId(metadata: SecretMetadata): string {
   if (versionId === undefined)
     throw new SecretVersionMissingError(metadata.arn, { versionStage: AWSCURRENT });
   return versionId;
+}
+
+function stagedKeyOf(text: string): string | undefined {
+  try {
+    return parseStagedKey(text).apiKey;
+  } catch {
+    return undefined;
+  }
 }
 
 function keyReference(secret: RotatedSecret): KeyReference {

@@ -6,6 +6,9 @@ export type RevokePolicy = 'on-finish' | 'next-rotation';
 export const REVOKE_POLICIES: readonly RevokePolicy[] = ['on-finish', 'next-rotation'];
 export const DEFAULT_REVOKE_POLICY: RevokePolicy = 'on-finish';
 
+/** The tag the stack puts on each managed secret to set its revoke policy without touching the value. */
+export const REVOKE_POLICY_TAG = 'api-key-rotator:revoke-previous';
+
 /** Fields the rotator does not know ride along unchanged, so a rotation never drops them. */
 interface UnknownFields {
   readonly [field: string]: unknown;
@@ -61,6 +64,46 @@ export class SecretFormatError extends RotatorError {
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const POELIS_KEY = /^poelis_api_[A-Za-z0-9_-]{16,200}$/;
+
+/** The secret's revoke-policy tag has a value the rotator does not know. */
+export class RevokePolicyTagError extends RotatorError {
+  constructor(secretId: string) {
+    super(
+      `Tag "${REVOKE_POLICY_TAG}" of secret ${secretId} must be one of ${REVOKE_POLICIES.join(', ')}. Fix the tag (the stack's revokePrevious setting).`,
+    );
+  }
+}
+
+/**
+ * The revoke policy of a rotation: the value's `revokePrevious`, else the stack's tag, else
+ * `on-finish`. A tag value that is not a policy fails rather than silently keeping keys live.
+ */
+export function resolveRevokePolicy(
+  secret: RotatedSecret,
+  secretId: string,
+  tags: Readonly<Record<string, string>>,
+): RevokePolicy {
+  if (secret.revokePrevious !== undefined) return secret.revokePrevious;
+  const tagged = tags[REVOKE_POLICY_TAG];
+  if (tagged === undefined) return DEFAULT_REVOKE_POLICY;
+  const policy = tagged.trim();
+  if (!REVOKE_POLICIES.includes(policy as RevokePolicy)) throw new RevokePolicyTagError(secretId);
+  return policy as RevokePolicy;
+}
+
+/** True for the stack's placeholder `{"provider":"…"}`: a known provider and no `apiKey` field. */
+export function isPlaceholderSecret(text: string): boolean {
+  let record: Record<string, unknown>;
+  try {
+    record = parseObject(text, 'secret');
+  } catch {
+    return false;
+  }
+  return (
+    PROVIDER_NAMES.includes(record.provider as ProviderName) &&
+    !Object.prototype.hasOwnProperty.call(record, 'apiKey')
+  );
+}
 
 /** Parses and validates a rotated secret's JSON value, keeping unknown fields. */
 export function parseSecret(text: string): RotatedSecret {

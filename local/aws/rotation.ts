@@ -162,6 +162,11 @@ export class RotationOrchestrator {
       }
     }
     if (record.outcome === 'succeeded' && rotateImmediately) {
+      // Secrets Manager itself clears AWSPENDING from the promoted version once the rotation completes.
+      const promoted = this.store.version(secret, record.token);
+      if (promoted?.stages.includes(AWSCURRENT)) {
+        promoted.stages = promoted.stages.filter((stage) => stage !== AWSPENDING);
+      }
       secret.lastRotatedDate = this.clock.now();
       this.store.touch(secret);
       if (secret.rotationRules) {

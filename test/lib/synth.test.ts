@@ -3,6 +3,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { startLocalWorld } from '../../local/world';
+import {
+  configureRotation,
+  createCustomerManagedKey,
+  localClients,
+  provisionPolytomicSecret,
+} from '../../local/scenarios';
 
 const root = join(__dirname, '..', '..');
 const bundle = join(root, 'dist', 'lambda', 'rotation', 'index.js');
@@ -50,6 +58,75 @@ describe('npx cdk synth', () => {
       stderr: '',
     });
     expect(existsSync(join(outdir, 'ApiKeyRotator.template.json'))).toBe(true);
+  });
+
+  /** The rotation function's code folder and environment, as the template deploys them. */
+  function deployedFunction(): { file: string; environment: Record<string, string> } {
+    const template = JSON.parse(
+      readFileSync(join(outdir, 'ApiKeyRotator.template.json'), 'utf8'),
+    ) as {
+      Resources: Record<
+        string,
+        {
+          Type: string;
+          Properties: {
+            Code?: { S3Key?: string };
+            Environment?: { Variables?: Record<string, unknown> };
+          };
+        }
+      >;
+    };
+    const [fn] = Object.values(template.Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Function',
+    );
+    const assetHash = fn.Properties.Code?.S3Key?.replace(/\.zip$/, '');
+    const environment: Record<string, string> = {};
+    for (const [name, value] of Object.entries(fn.Properties.Environment?.Variables ?? {})) {
+      // Values that are references to other resources only exist in a deployed stack.
+      if (typeof value === 'string') environment[name] = value;
+    }
+    return { file: join(outdir, `asset.${assetHash}`, 'index.js'), environment };
+  }
+
+  it('rotates a key in the local world with the exact file the template deploys', async () => {
+    const deployed = deployedFunction();
+    expect(deployed.environment.ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY).toBe('true');
+    const world = await startLocalWorld();
+    try {
+      const clients = localClients(world);
+      const { ROTATOR_ALLOWED_ORIGINS: _publicOrigins, ...environment } = deployed.environment;
+      const functionArn = world.registerRotationFunction({ file: deployed.file, environment });
+      const fixture = await provisionPolytomicSecret(world, clients, {
+        name: 'deployed/polytomic',
+        kmsKeyId: await createCustomerManagedKey(clients),
+      });
+      const before = await clients.secrets.send(
+        new GetSecretValueCommand({ SecretId: fixture.secretArn }),
+      );
+      const oldKey = (JSON.parse(before.SecretString ?? '{}') as { apiKey: string }).apiKey;
+
+      await configureRotation(clients, fixture.secretArn, functionArn, { rotateImmediately: true });
+      await world.aws.waitForRotations(fixture.secretArn);
+
+      const [rotation] = world.aws.rotationHistory(fixture.secretArn);
+      expect(rotation.steps.map((s) => [s.step, s.ok])).toEqual([
+        ['createSecret', true],
+        ['setSecret', true],
+        ['testSecret', true],
+        ['finishSecret', true],
+      ]);
+      const after = await clients.secrets.send(
+        new GetSecretValueCommand({ SecretId: fixture.secretArn }),
+      );
+      const current = JSON.parse(after.SecretString ?? '{}') as { apiKey: string; userId: string };
+      expect(current.userId).toBe(fixture.standbyUserId);
+      expect(world.polytomic.admin.keyStatus(current.apiKey)).toBe('live');
+      expect(world.polytomic.admin.keyStatus(oldKey)).toBe('revoked');
+      clients.secrets.destroy();
+      clients.kms.destroy();
+    } finally {
+      await world.close();
+    }
   });
 
   it('deploys exactly the bundled rotation function', () => {

@@ -122,7 +122,7 @@ describe('AWS emulator driven by the AWS CLI', () => {
     expect(described.NextRotationDate).toEqual(expect.any(Number));
     expect(described.VersionIdsToStages).toEqual({
       [put.VersionId]: ['AWSPREVIOUS'],
-      [rotated.VersionId]: ['AWSPENDING', 'AWSCURRENT'],
+      [rotated.VersionId]: ['AWSCURRENT'],
     });
     const latest = await awsJson<{ SecretString: string }>(
       'get-secret-value',

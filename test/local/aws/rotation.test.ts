@@ -83,7 +83,8 @@ describe('Secrets Manager emulator: rotation', () => {
     }
     expect(describe.VersionIdsToStages).toEqual({
       [first]: ['AWSPREVIOUS'],
-      [rotated.VersionId as string]: ['AWSPENDING', 'AWSCURRENT'],
+      // AWS clears AWSPENDING from the promoted version when the rotation completes.
+      [rotated.VersionId as string]: ['AWSCURRENT'],
     });
     expect(
       (await clients.sm.send(new GetSecretValueCommand({ SecretId: 'rot' }))).SecretString,

@@ -1,0 +1,127 @@
+/**
+ * The local world as the benchmarks use it: the deployed bundle registered as the rotation
+ * function, a customer-managed key, an SNS topic for notices, and helpers to rotate a secret
+ * and to count the calls something made.
+ */
+import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Clock } from '../local/aws/types';
+import {
+  createCustomerManagedKey,
+  localAwsConfig,
+  localClients,
+  type LocalClients,
+} from '../local/scenarios';
+import { ROTATION_FUNCTION_NAME, startLocalWorld, type LocalWorld } from '../local/world';
+
+export interface BenchWorld {
+  readonly world: LocalWorld;
+  readonly clients: LocalClients;
+  readonly kmsKeyArn: string;
+  readonly functionArn: string;
+  readonly functionName: string;
+  close(): Promise<void>;
+}
+
+export interface BenchWorldOptions {
+  readonly clock?: Clock;
+  readonly poelisRateLimit?: { readonly perMinute: number; readonly burst: number };
+  readonly reservedConcurrency?: number;
+}
+
+/** Starts the world and registers the rotation function as the stack configures it. */
+export async function startBenchWorld(options: BenchWorldOptions = {}): Promise<BenchWorld> {
+  const world = await startLocalWorld({
+    clock: options.clock,
+    poelisRateLimit: options.poelisRateLimit,
+  });
+  const clients = localClients(world);
+  try {
+    const kmsKeyArn = await createCustomerManagedKey(clients);
+    const topicArn = await createTopic(world);
+    const functionArn = world.registerRotationFunction({
+      reservedConcurrency: options.reservedConcurrency,
+      environment: {
+        ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
+        ROTATOR_NOTIFY_TOPIC_ARN: topicArn,
+      },
+    });
+    return {
+      world,
+      clients,
+      kmsKeyArn,
+      functionArn,
+      functionName: ROTATION_FUNCTION_NAME,
+      close: async () => {
+        clients.secrets.destroy();
+        clients.kms.destroy();
+        await world.close();
+      },
+    };
+  } catch (error) {
+    clients.secrets.destroy();
+    clients.kms.destroy();
+    await world.close();
+    throw error;
+  }
+}
+
+async function createTopic(world: LocalWorld): Promise<string> {
+  const sns = new SNSClient(localAwsConfig(world));
+  try {
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'api-key-rotator-notices' }));
+    if (TopicArn === undefined) throw new Error('CreateTopic returned no topic ARN');
+    return TopicArn;
+  } finally {
+    sns.destroy();
+  }
+}
+
+/** RotateSecret ("rotate immediately"), then waits for the four steps; throws unless they succeeded. */
+export async function rotateAndWait(bench: BenchWorld, secretArn: string): Promise<void> {
+  await bench.clients.secrets.send(
+    new RotateSecretCommand({ SecretId: secretArn, RotationLambdaARN: bench.functionArn }),
+  );
+  await bench.world.aws.waitForRotations(secretArn);
+  const record = bench.world.aws.rotationHistory(secretArn).at(-1);
+  if (record?.outcome !== 'succeeded') {
+    const failed = record?.steps.find((step) => !step.ok);
+    throw new Error(
+      `Rotation of ${secretArn} ${record?.outcome ?? 'did not start'}: ${failed?.step ?? ''} ${failed?.errorType ?? ''} ${failed?.errorMessage ?? ''}`,
+    );
+  }
+}
+
+/** Every counter the world keeps, by `service.Operation` (AWS) or `vendor METHOD route`. */
+export function callCounters(world: LocalWorld): Record<string, number> {
+  const counters: Record<string, number> = { ...world.aws.calls() };
+  for (const [vendor, simulator] of [
+    ['polytomic', world.polytomic],
+    ['poelis', world.poelis],
+  ] as const) {
+    for (const [route, count] of Object.entries(simulator.routeCounts())) {
+      counters[`${vendor} ${route}`] = count;
+    }
+  }
+  return counters;
+}
+
+/** What changed between two `callCounters` snapshots; zero entries are left out. */
+export function counterDelta(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): Record<string, number> {
+  const delta: Record<string, number> = {};
+  for (const [name, count] of Object.entries(after)) {
+    const change = count - (before[name] ?? 0);
+    if (change !== 0) delta[name] = change;
+  }
+  return delta;
+}
+
+/** Sum of the counters whose name starts with `prefix`. */
+export function sumCalls(counters: Record<string, number>, prefix: string): number {
+  return Object.entries(counters)
+    .filter(([name]) => name.startsWith(prefix))
+    .reduce((sum, [, count]) => sum + count, 0);
+}

@@ -1,0 +1,196 @@
+import {
+  DescribeSecretCommand,
+  RotateSecretCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { AWSCURRENT, AWSPENDING, SecretsStore } from '../../lambda/aws/secrets';
+import { describeError } from '../../lambda/shared/errors';
+import type { CliDependencies } from '../dependencies';
+import { CliError, toCliError } from '../errors';
+import { ExitCode } from '../exit-codes';
+import { colorsFor } from '../io';
+import { describeKey, writeJson } from '../output';
+import type { RotationAttempt } from '../rotation-history';
+import { readKeyVersion, type KeyVersion } from '../secret-state';
+
+export interface RotateOptions {
+  readonly json: boolean;
+  readonly wait: boolean;
+  /** How long `--wait` follows the rotation before giving up. */
+  readonly timeoutSeconds: number;
+  readonly intervalSeconds: number;
+}
+
+type RotationResult =
+  | { readonly outcome: 'started' }
+  | { readonly outcome: 'succeeded'; readonly newKey: KeyVersion }
+  | { readonly outcome: 'failed'; readonly reason: string; readonly rotated: boolean }
+  | { readonly outcome: 'timed-out'; readonly reason: string };
+
+const INCOMPLETE_ROTATION = "previous rotation isn't complete";
+
+/**
+ * `rotate <secret>`: RotateSecret, and with `--wait` follow the new version until AWSCURRENT
+ * moves to it (done), the rotation is reported failed (local emulator) or gives up its
+ * AWSPENDING label, or the timeout passes (against AWS a failing function is retried, and only
+ * its logs tell why).
+ */
+export async function rotateCommand(
+  deps: CliDependencies,
+  secretId: string,
+  options: RotateOptions,
+): Promise<ExitCode> {
+  const versionId = await startRotation(deps, secretId);
+  const { arn, result } = options.wait
+    ? await follow(deps, secretId, versionId, options)
+    : { arn: secretId, result: { outcome: 'started' } as const };
+  const exitCode = exitCodeOf(result);
+  if (options.json) {
+    writeJson(deps.io, { secretId, arn, versionId, ...result });
+    return exitCode;
+  }
+  const colors = colorsFor(deps.io.stdout, deps.env);
+  switch (result.outcome) {
+    case 'started':
+      deps.io.stdout.write(
+        `Rotation of ${secretId} started: new version ${versionId}. Follow it with \`api-key-rotator status ${secretId}\`, or rotate with --wait.\n`,
+      );
+      break;
+    case 'succeeded':
+      deps.io.stdout.write(
+        `${colors.green('Rotated')} ${secretId}: AWSCURRENT is version ${versionId}, key ${describeKey(result.newKey)}. Run \`api-key-rotator verify ${secretId}\` to prove the previous key is revoked.\n`,
+      );
+      break;
+    default:
+      deps.io.stdout.write(`${colors.red(result.outcome === 'failed' ? 'Failed' : 'Timed out')}: ${result.reason}\n`);
+  }
+  return exitCode;
+}
+
+async function startRotation(deps: CliDependencies, secretId: string): Promise<string> {
+  try {
+    const output = await deps.secretsManager.send(new RotateSecretCommand({ SecretId: secretId }));
+    if (output.VersionId === undefined) throw new CliError('RotateSecret returned no version id.', ExitCode.Failed);
+    return output.VersionId;
+  } catch (error) {
+    const { message } = describeError(error);
+    if (message.includes(INCOMPLETE_ROTATION)) {
+      throw new CliError(
+        `${message} Run \`api-key-rotator recover ${secretId}\` to see the unfinished rotation and clear it, then rotate again.`,
+        ExitCode.Failed,
+      );
+    }
+    if (message.includes('No Lambda rotation function')) {
+      throw new CliError(
+        `${message} Rotation is not configured for ${secretId}: deploy the stack with this secret, or attach the rotation function.`,
+        ExitCode.Failed,
+      );
+    }
+    throw toCliError(error, secretId);
+  }
+}
+
+/** Polls the secret (and the emulator's history, when there is one) until an outcome. */
+async function follow(
+  deps: CliDependencies,
+  secretId: string,
+  versionId: string,
+  options: RotateOptions,
+): Promise<{ arn: string; result: RotationResult }> {
+  const progress = new ProgressReporter(deps);
+  const store = new SecretsStore(deps.secretsManager);
+  const giveUpAt = deps.now() + options.timeoutSeconds * 1000;
+  progress.say(`rotation started: version ${versionId} is AWSPENDING`);
+  let newKey: KeyVersion | undefined;
+  // Against AWS the version appears only once createSecret stores it.
+  let seenPending = false;
+  for (;;) {
+    const described = await deps.secretsManager.send(new DescribeSecretCommand({ SecretId: secretId }));
+    const arn = described.ARN ?? secretId;
+    const labels = described.VersionIdsToStages?.[versionId] ?? [];
+    seenPending ||= labels.includes(AWSPENDING);
+    const attempt = (await deps.history.attempts(arn))?.find((a) => a.token === versionId);
+    attempt?.completedSteps.forEach((step) => progress.say(`${step} done`));
+    if (newKey === undefined) {
+      const key = await readKeyVersion(store, arn, versionId, labels);
+      if (key.fingerprint !== undefined) {
+        newKey = key;
+        progress.say(`new key ${describeKey(key)} stored`);
+      }
+    }
+    const result = outcomeOf(secretId, versionId, labels, attempt, newKey, seenPending);
+    if (result !== undefined) return { arn, result };
+    if (deps.now() >= giveUpAt) {
+      return {
+        arn,
+        result: {
+          outcome: 'timed-out',
+          reason: `the rotation of ${secretId} did not finish within ${options.timeoutSeconds}s; version ${versionId} is still AWSPENDING. Secrets Manager retries a failing step: check the rotation function's logs (${functionLogGroup(described.RotationLambdaARN)}), then run \`api-key-rotator status ${secretId}\` or \`api-key-rotator recover ${secretId}\`.`,
+        },
+      };
+    }
+    await deps.sleep(options.intervalSeconds * 1000);
+  }
+}
+
+function outcomeOf(
+  secretId: string,
+  versionId: string,
+  labels: readonly string[],
+  attempt: RotationAttempt | undefined,
+  newKey: KeyVersion | undefined,
+  seenPending: boolean,
+): RotationResult | undefined {
+  const failure = attempt?.failure;
+  const failed = attempt?.outcome === 'failed';
+  const described = failure === undefined ? 'the function failed' : `${failure.step} failed: ${failure.errorType}: ${failure.errorMessage}`;
+  if (labels.includes(AWSCURRENT)) {
+    if (attempt?.outcome === 'running') return undefined; // finishSecret is still revoking
+    if (failed) {
+      return {
+        outcome: 'failed',
+        rotated: true,
+        reason: `${secretId} uses its new key (version ${versionId}), but ${described}`,
+      };
+    }
+    return { outcome: 'succeeded', newKey: newKey ?? { versionId, labels } };
+  }
+  if (failed) {
+    return {
+      outcome: 'failed',
+      rotated: false,
+      reason: `the rotation of ${secretId} stopped: ${described}. AWSCURRENT is unchanged; version ${versionId} stays AWSPENDING until Secrets Manager reattempts it. Fix the cause and let it retry, or run \`api-key-rotator recover ${secretId}\` to clear it.`,
+    };
+  }
+  if (seenPending && !labels.includes(AWSPENDING) && attempt?.outcome !== 'running') {
+    return {
+      outcome: 'failed',
+      rotated: false,
+      reason: `version ${versionId} of ${secretId} is no longer AWSPENDING and never became AWSCURRENT: the rotation was abandoned or cleared. Rotate again.`,
+    };
+  }
+  return undefined;
+}
+
+function exitCodeOf(result: RotationResult): ExitCode {
+  if (result.outcome === 'failed') return ExitCode.Failed;
+  if (result.outcome === 'timed-out') return ExitCode.Unavailable;
+  return ExitCode.Ok;
+}
+
+function functionLogGroup(functionArn: string | undefined): string {
+  const name = functionArn?.split(':')[6];
+  return name === undefined ? 'its CloudWatch log group' : `/aws/lambda/${name}`;
+}
+
+/** Progress lines on stderr, each said once, so stdout keeps only the result. */
+class ProgressReporter {
+  private readonly said = new Set<string>();
+  constructor(private readonly deps: CliDependencies) {}
+
+  say(line: string): void {
+    if (this.said.has(line)) return;
+    this.said.add(line);
+    const colors = colorsFor(this.deps.io.stderr, this.deps.env);
+    this.deps.io.stderr.write(`${colors.dim('…')} ${line}\n`);
+  }
+}

@@ -1,0 +1,62 @@
+import { describeError } from '../lambda/shared/errors';
+import { ExitCode } from './exit-codes';
+
+/** An error the CLI reports as is: its message says what to do next; it never holds a key. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+const NOT_FOUND = new Set(['ResourceNotFoundException', 'NotFoundException']);
+const DENIED = new Set([
+  'AccessDeniedException',
+  'AccessDenied',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'ExpiredTokenException',
+  'CredentialsProviderError',
+]);
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT']);
+const VENDOR_UNAVAILABLE = new Set([
+  'VendorUnavailableError',
+  'ResponseTooLargeError',
+  'RedirectRefusedError',
+]);
+const CONFIGURATION = new Set(['ConfigurationError', 'OriginNotAllowedError', 'InsecureUrlError']);
+
+/**
+ * Turns whatever a command threw into a CliError for `secretId`: AWS and vendor errors keep
+ * their own message (none carries a key value) and gain the step to take next.
+ */
+export function toCliError(error: unknown, secretId?: string): CliError {
+  if (error instanceof CliError) return error;
+  const { name, message } = describeError(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  const subject = secretId === undefined ? 'the secret' : `secret ${secretId}`;
+  if (NOT_FOUND.has(name)) {
+    return new CliError(
+      `${message} Check ${subject}'s name or ARN and the region (AWS_REGION).`,
+      ExitCode.NotFoundOrDenied,
+    );
+  }
+  if (DENIED.has(name)) {
+    return new CliError(
+      `AWS refused the request (${name}): ${message} Check your credentials and that your role may read and update ${subject} (see the README's operator permissions).`,
+      ExitCode.NotFoundOrDenied,
+    );
+  }
+  if (VENDOR_UNAVAILABLE.has(name)) return new CliError(message, ExitCode.Unavailable);
+  if (CONFIGURATION.has(name)) return new CliError(message, ExitCode.Usage);
+  if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) {
+    return new CliError(
+      `AWS could not be reached (${code}). Check your network, AWS_REGION and AWS_ENDPOINT_URL, then try again.`,
+      ExitCode.Unavailable,
+    );
+  }
+  return new CliError(`${name}: ${message}`, ExitCode.Failed);
+}

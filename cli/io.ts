@@ -1,0 +1,47 @@
+import pc from 'picocolors';
+
+/** Where a command writes: the process streams in the binary, buffers in tests. */
+export interface OutputStream {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+}
+
+/** Where a command reads operator input (a staged key, a confirmation). */
+export interface InputStream extends AsyncIterable<string | Buffer> {
+  readonly isTTY?: boolean;
+}
+
+export interface CliIo {
+  readonly stdin: InputStream;
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
+}
+
+export type Colors = ReturnType<typeof pc.createColors>;
+
+/** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
+export function colorsFor(stream: OutputStream, env: NodeJS.ProcessEnv): Colors {
+  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
+  return pc.createColors(stream.isTTY === true && !noColor);
+}
+
+/**
+ * Reads one line of operator input: up to the first newline, or all of it when piped without
+ * one. The line is returned, never echoed.
+ */
+export async function readLine(stdin: InputStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stdin) {
+    text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    const newline = text.indexOf('\n');
+    if (newline !== -1) return text.slice(0, newline).replace(/\r$/, '');
+  }
+  return text;
+}
+
+/** Asks a y/N question on stderr; only "y" or "yes" confirms. */
+export async function confirm(io: CliIo, question: string): Promise<boolean> {
+  io.stderr.write(`${question} [y/N] `);
+  const answer = (await readLine(io.stdin)).trim().toLowerCase();
+  return answer === 'y' || answer === 'yes';
+}

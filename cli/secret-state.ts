@@ -1,0 +1,137 @@
+import {
+  DescribeSecretCommand,
+  type DescribeSecretCommandOutput,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, SecretsStore } from '../lambda/aws/secrets';
+import { describeError } from '../lambda/shared/errors';
+import { fingerprint } from '../lambda/shared/fingerprint';
+import {
+  DEFAULT_REVOKE_POLICY,
+  parseSecret,
+  parseStagedKey,
+  STAGED_LABEL,
+  type ProviderName,
+  type RevokePolicy,
+  type RotatedSecret,
+} from '../lambda/shared/secret';
+
+/** The labels whose versions hold keys, in the order the CLI shows them. */
+export const KEY_LABELS: readonly string[] = [AWSCURRENT, AWSPENDING, AWSPREVIOUS, STAGED_LABEL];
+
+/** A labelled version, its key named by fingerprint (and Poelis key name), never by value. */
+export interface KeyVersion {
+  readonly versionId: string;
+  readonly labels: readonly string[];
+  readonly fingerprint?: string;
+  readonly keyName?: string;
+  /** Why the version has no fingerprint: no value yet, or a value that does not parse. */
+  readonly problem?: string;
+}
+
+/** A rotated secret as an operator needs to see it. */
+export interface SecretState {
+  readonly arn: string;
+  readonly name: string;
+  readonly provider: ProviderName | undefined;
+  readonly rotationEnabled: boolean;
+  readonly rotationFunctionArn: string | undefined;
+  /** `rate(30 days)`, `cron(…)` or `every N days`, with the window's duration when set. */
+  readonly schedule: string | undefined;
+  readonly windowDuration: string | undefined;
+  readonly lastRotated: Date | undefined;
+  readonly nextRotation: Date | undefined;
+  readonly revokePolicy: RevokePolicy | undefined;
+  readonly versions: readonly KeyVersion[];
+  /** A version left under AWSPENDING by a rotation that did not finish (or is still running). */
+  readonly stuckPendingVersionId: string | undefined;
+}
+
+/**
+ * Reads a secret's metadata and the keys its labelled versions hold. Values are parsed into
+ * fingerprints here and dropped; nothing returned can reveal a key.
+ */
+export async function readSecretState(
+  client: Pick<SecretsManagerClient, 'send'>,
+  secretId: string,
+): Promise<SecretState> {
+  const described = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
+  const arn = described.ARN ?? secretId;
+  const store = new SecretsStore(client);
+  const labelled = Object.entries(described.VersionIdsToStages ?? {}).filter(([, labels]) =>
+    labels.some((label) => KEY_LABELS.includes(label)),
+  );
+  const versions = await Promise.all(
+    labelled.map(([versionId, labels]) => readKeyVersion(store, arn, versionId, labels)),
+  );
+  versions.sort((a, b) => labelRank(a.labels) - labelRank(b.labels));
+  const current = await readCurrent(store, arn);
+  const currentId = versions.find((v) => v.labels.includes(AWSCURRENT))?.versionId;
+  const pendingId = versions.find((v) => v.labels.includes(AWSPENDING))?.versionId;
+  return {
+    arn,
+    name: described.Name ?? secretId,
+    provider: current?.provider,
+    rotationEnabled: described.RotationEnabled === true,
+    rotationFunctionArn: described.RotationLambdaARN,
+    ...scheduleOf(described),
+    lastRotated: described.LastRotatedDate,
+    nextRotation: described.NextRotationDate,
+    revokePolicy: current === undefined ? undefined : (current.revokePrevious ?? DEFAULT_REVOKE_POLICY),
+    versions,
+    stuckPendingVersionId: pendingId !== undefined && pendingId !== currentId ? pendingId : undefined,
+  };
+}
+
+/** The parsed AWSCURRENT value, or undefined when it does not parse (its version shows why). */
+async function readCurrent(store: SecretsStore, arn: string): Promise<RotatedSecret | undefined> {
+  const text = await store.findValue(arn, { versionStage: AWSCURRENT });
+  try {
+    return text === undefined ? undefined : parseSecret(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Names the key one version holds; reads its value and keeps only the fingerprint. */
+export async function readKeyVersion(
+  store: SecretsStore,
+  arn: string,
+  versionId: string,
+  labels: readonly string[],
+): Promise<KeyVersion> {
+  const text = await store.findValue(arn, { versionId });
+  if (text === undefined) return { versionId, labels, problem: 'no value yet' };
+  try {
+    const key =
+      labels.includes(STAGED_LABEL) && !labels.includes(AWSCURRENT)
+        ? parseStagedKey(text)
+        : parseSecret(text);
+    const keyName = typeof key.keyName === 'string' ? key.keyName : undefined;
+    return {
+      versionId,
+      labels,
+      fingerprint: fingerprint(key.apiKey),
+      ...(keyName === undefined ? {} : { keyName }),
+    };
+  } catch (error) {
+    return { versionId, labels, problem: describeError(error).message };
+  }
+}
+
+function labelRank(labels: readonly string[]): number {
+  const ranks = labels.map((label) => KEY_LABELS.indexOf(label)).filter((rank) => rank >= 0);
+  return Math.min(...ranks);
+}
+
+function scheduleOf(
+  described: DescribeSecretCommandOutput,
+): Pick<SecretState, 'schedule' | 'windowDuration'> {
+  const rules = described.RotationRules;
+  const schedule =
+    rules?.ScheduleExpression ??
+    (rules?.AutomaticallyAfterDays === undefined
+      ? undefined
+      : `every ${rules.AutomaticallyAfterDays} days`);
+  return { schedule, windowDuration: rules?.Duration };
+}
