@@ -5,7 +5,11 @@
  */
 import type { FunctionInvoker, InvokeResult, RotationEvent } from '../local/aws/types';
 import type { LocalWorld } from '../local/world';
-import { provisionPoelisSecret, provisionPolytomicSecret, stagePoelisKey } from '../local/scenarios';
+import {
+  provisionPoelisSecret,
+  provisionPolytomicSecret,
+  stagePoelisKey,
+} from '../local/scenarios';
 import type { BenchOptions, FigureResult, FigureRow } from './types';
 import { formatRatio, ratio } from './stats';
 import {
@@ -69,7 +73,10 @@ interface Mode {
   readonly expectedVendorCalls: number;
   readonly expectedVendorNote: string;
   /** Provisions a secret and returns what to do before each rotation. */
-  setUp(bench: BenchWorld, name: string): Promise<{ arn: string; beforeRotation(n: number): Promise<void> }>;
+  setUp(
+    bench: BenchWorld,
+    name: string,
+  ): Promise<{ arn: string; beforeRotation(n: number): Promise<void> }>;
 }
 
 const nothing = (): Promise<void> => Promise.resolve();
@@ -125,7 +132,8 @@ const MODES: readonly Mode[] = [
       });
       return {
         arn: fixture.secretArn,
-        beforeRotation: (n) => stagePoelisKey(bench.world, bench.clients, fixture, `${name} #${n + 1}`),
+        beforeRotation: (n) =>
+          stagePoelisKey(bench.world, bench.clients, fixture, `${name} #${n + 1}`),
       };
     },
   },
@@ -144,7 +152,12 @@ interface ModeResult {
 }
 
 /** Counts of the second rotation (steady state: an AWSPREVIOUS exists), and of the first. */
-async function measureMode(bench: BenchWorld, recorder: StepCallRecorder, mode: Mode, index: number): Promise<ModeResult> {
+async function measureMode(
+  bench: BenchWorld,
+  recorder: StepCallRecorder,
+  mode: Mode,
+  index: number,
+): Promise<ModeResult> {
   const secret = await mode.setUp(bench, `bench/calls-${index}`);
   const rotations: StepCalls[][] = [];
   for (let n = 0; n < 2; n++) {
@@ -163,7 +176,10 @@ async function measureMode(bench: BenchWorld, recorder: StepCallRecorder, mode: 
     expectedVendor: mode.expectedVendorCalls,
     expectedVendorNote: mode.expectedVendorNote,
     byStep: rotations[1],
-    firstRotation: { secretsManager: sumCalls(first, 'secretsmanager.'), vendor: vendorCalls(first) },
+    firstRotation: {
+      secretsManager: sumCalls(first, 'secretsmanager.'),
+      vendor: vendorCalls(first),
+    },
   };
 }
 
@@ -215,7 +231,11 @@ export async function callsPerRotation(_options: BenchOptions): Promise<FigureRe
         `Baseline: AWS's rotation template pattern makes ${TEMPLATE_SM_CALLS} Secrets Manager calls (by step: ${describeCounts(TEMPLATE_SM_CALLS_BY_STEP)}), counted from its code; ours are counted by the emulator during each step's invocation.`,
         ...results.map((r) => `${r.mode}, by step: ${describeSteps(r.byStep)}.`),
       ],
-      data: { goalSecretsManagerCalls: GOAL_SM_CALLS, templateCallsByStep: TEMPLATE_SM_CALLS_BY_STEP, modes: results },
+      data: {
+        goalSecretsManagerCalls: GOAL_SM_CALLS,
+        templateCallsByStep: TEMPLATE_SM_CALLS_BY_STEP,
+        modes: results,
+      },
     };
   } finally {
     await bench.close();

@@ -202,8 +202,11 @@ function subjectData(subject: SubjectResult): Record<string, unknown> {
 function describePackages(packages: readonly PackageBytes[], total: number): string {
   const shown = 8;
   const share = (bytes: number): string => `${((bytes / total) * 100).toFixed(0)} %`;
-  const top = packages.slice(0, shown).map((p) => `${p.name} ${formatBytes(p.bytes)} (${share(p.bytes)})`);
+  const top = packages
+    .slice(0, shown)
+    .map((p) => `${p.name} ${formatBytes(p.bytes)} (${share(p.bytes)})`);
   const restBytes = packages.slice(shown).reduce((sum, p) => sum + p.bytes, 0);
-  const rest = packages.length > shown ? [`${packages.length - shown} others ${formatBytes(restBytes)}`] : [];
+  const rest =
+    packages.length > shown ? [`${packages.length - shown} others ${formatBytes(restBytes)}`] : [];
   return [...top, ...rest].join(', ');
 }

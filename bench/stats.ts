@@ -54,7 +54,9 @@ export function formatBytes(bytes: number): string {
 }
 
 export function formatRatio(value: number | undefined): string {
-  return value === undefined ? 'n/a' : `${value.toFixed(2)}×`;
+  if (value === undefined) return 'n/a';
+  // Two significant digits for small ratios such as 1 call in 10,000.
+  return value > 0 && value < 0.01 ? `${value.toPrecision(2)}×` : `${value.toFixed(2)}×`;
 }
 
 /** "median (min–max, IQR ±x %)" for a timing summary. */

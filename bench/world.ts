@@ -14,12 +14,21 @@ import {
 } from '../local/scenarios';
 import { ROTATION_FUNCTION_NAME, startLocalWorld, type LocalWorld } from '../local/world';
 
+/** What the functions printed: Lambda bills and CloudWatch ingests every line. */
+export interface LogVolume {
+  lines: number;
+  bytes: number;
+}
+
 export interface BenchWorld {
   readonly world: LocalWorld;
+  readonly logVolume: LogVolume;
   readonly clients: LocalClients;
   readonly kmsKeyArn: string;
   readonly functionArn: string;
   readonly functionName: string;
+  /** Registers the same bundle and settings under another name, with `environment` added. */
+  registerVariant(name: string, environment: Record<string, string>): string;
   close(): Promise<void>;
 }
 
@@ -27,31 +36,48 @@ export interface BenchWorldOptions {
   readonly clock?: Clock;
   readonly poelisRateLimit?: { readonly perMinute: number; readonly burst: number };
   readonly reservedConcurrency?: number;
+  /** The function's memory size. @default the runner's 128 MB */
+  readonly memoryMb?: number;
 }
 
 /** Starts the world and registers the rotation function as the stack configures it. */
 export async function startBenchWorld(options: BenchWorldOptions = {}): Promise<BenchWorld> {
+  const logVolume: LogVolume = { lines: 0, bytes: 0 };
   const world = await startLocalWorld({
     clock: options.clock,
     poelisRateLimit: options.poelisRateLimit,
+    logSink: (line) => {
+      logVolume.lines += 1;
+      logVolume.bytes += Buffer.byteLength(line) + 1;
+    },
   });
   const clients = localClients(world);
   try {
     const kmsKeyArn = await createCustomerManagedKey(clients);
     const topicArn = await createTopic(world);
+    const environment = {
+      ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
+      ROTATOR_NOTIFY_TOPIC_ARN: topicArn,
+    };
     const functionArn = world.registerRotationFunction({
       reservedConcurrency: options.reservedConcurrency,
-      environment: {
-        ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
-        ROTATOR_NOTIFY_TOPIC_ARN: topicArn,
-      },
+      memoryMb: options.memoryMb,
+      environment,
     });
     return {
       world,
+      logVolume,
       clients,
       kmsKeyArn,
       functionArn,
       functionName: ROTATION_FUNCTION_NAME,
+      registerVariant: (name, extra) =>
+        world.registerRotationFunction({
+          name,
+          reservedConcurrency: options.reservedConcurrency,
+          memoryMb: options.memoryMb,
+          environment: { ...environment, ...extra },
+        }),
       close: async () => {
         clients.secrets.destroy();
         clients.kms.destroy();
@@ -69,7 +95,9 @@ export async function startBenchWorld(options: BenchWorldOptions = {}): Promise<
 async function createTopic(world: LocalWorld): Promise<string> {
   const sns = new SNSClient(localAwsConfig(world));
   try {
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'api-key-rotator-notices' }));
+    const { TopicArn } = await sns.send(
+      new CreateTopicCommand({ Name: 'api-key-rotator-notices' }),
+    );
     if (TopicArn === undefined) throw new Error('CreateTopic returned no topic ARN');
     return TopicArn;
   } finally {
@@ -78,9 +106,13 @@ async function createTopic(world: LocalWorld): Promise<string> {
 }
 
 /** RotateSecret ("rotate immediately"), then waits for the four steps; throws unless they succeeded. */
-export async function rotateAndWait(bench: BenchWorld, secretArn: string): Promise<void> {
+export async function rotateAndWait(
+  bench: BenchWorld,
+  secretArn: string,
+  functionArn = bench.functionArn,
+): Promise<void> {
   await bench.clients.secrets.send(
-    new RotateSecretCommand({ SecretId: secretArn, RotationLambdaARN: bench.functionArn }),
+    new RotateSecretCommand({ SecretId: secretArn, RotationLambdaARN: functionArn }),
   );
   await bench.world.aws.waitForRotations(secretArn);
   const record = bench.world.aws.rotationHistory(secretArn).at(-1);

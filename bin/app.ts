@@ -14,6 +14,7 @@ if (typeof configPath !== 'string') {
 const config = loadRotatorConfig(configPath);
 new ApiKeyRotatorStack(app, config.stackName, {
   config,
-  description: 'api-key-rotator: KMS-encrypted API keys rotated by a Lambda, with alarms',
+  description:
+    'api-key-rotator: KMS-encrypted API keys rotated and audited by Lambdas, with alarms',
 });
 addComplianceChecks(app);

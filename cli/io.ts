@@ -9,6 +9,8 @@ export interface OutputStream {
 /** Where a command reads operator input (a staged key, a confirmation). */
 export interface InputStream extends AsyncIterable<string | Buffer> {
   readonly isTTY?: boolean;
+  /** Present on a terminal: raw mode turns echo off while a key is typed. */
+  setRawMode?(mode: boolean): unknown;
 }
 
 export interface CliIo {
@@ -37,6 +39,28 @@ export async function readLine(stdin: InputStream): Promise<string> {
     if (newline !== -1) return text.slice(0, newline).replace(/\r$/, '');
   }
   return text;
+}
+
+/**
+ * Reads a secret line: on a terminal with echo off (Enter ends it, Ctrl-C cancels), otherwise
+ * as `readLine`. Returns undefined when the operator cancels.
+ */
+export async function readSecretLine(stdin: InputStream): Promise<string | undefined> {
+  if (stdin.isTTY !== true || stdin.setRawMode === undefined) return readLine(stdin);
+  stdin.setRawMode(true);
+  try {
+    let text = '';
+    for await (const chunk of stdin) {
+      for (const char of typeof chunk === 'string' ? chunk : chunk.toString('utf8')) {
+        if (char === '\r' || char === '\n') return text;
+        if (char === '\u0003' || char === '\u0004') return undefined;
+        text = char === '\u007f' || char === '\b' ? text.slice(0, -1) : text + char;
+      }
+    }
+    return text;
+  } finally {
+    stdin.setRawMode(false);
+  }
 }
 
 /** Asks a y/N question on stderr; only "y" or "yes" confirms. */

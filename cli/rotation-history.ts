@@ -69,7 +69,8 @@ export function rotationHistoryFor(env: NodeJS.ProcessEnv): RotationHistory {
   if (endpoint === undefined || endpoint === '') return noRotationHistory;
   try {
     const { hostname } = new URL(endpoint);
-    const loopback = hostname === 'localhost' || hostname === '[::1]' || hostname.startsWith('127.');
+    const loopback =
+      hostname === 'localhost' || hostname === '[::1]' || hostname.startsWith('127.');
     return loopback ? emulatorRotationHistory(endpoint) : noRotationHistory;
   } catch {
     return noRotationHistory;

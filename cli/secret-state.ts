@@ -6,12 +6,14 @@ import {
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, SecretsStore } from '../lambda/aws/secrets';
 import { describeError } from '../lambda/shared/errors';
 import { fingerprint } from '../lambda/shared/fingerprint';
+import { keyReference, type KeyReference } from '../lambda/shared/key-reference';
 import {
-  DEFAULT_REVOKE_POLICY,
+  isPlaceholderSecret,
   parseSecret,
   parseStagedKey,
   STAGED_LABEL,
   type ProviderName,
+  resolveRevokePolicy,
   type RevokePolicy,
   type RotatedSecret,
 } from '../lambda/shared/secret';
@@ -77,9 +79,11 @@ export async function readSecretState(
     ...scheduleOf(described),
     lastRotated: described.LastRotatedDate,
     nextRotation: described.NextRotationDate,
-    revokePolicy: current === undefined ? undefined : (current.revokePrevious ?? DEFAULT_REVOKE_POLICY),
+    revokePolicy:
+      current === undefined ? undefined : resolveRevokePolicy(current, arn, tagsOf(described)),
     versions,
-    stuckPendingVersionId: pendingId !== undefined && pendingId !== currentId ? pendingId : undefined,
+    stuckPendingVersionId:
+      pendingId !== undefined && pendingId !== currentId ? pendingId : undefined,
   };
 }
 
@@ -102,21 +106,26 @@ export async function readKeyVersion(
 ): Promise<KeyVersion> {
   const text = await store.findValue(arn, { versionId });
   if (text === undefined) return { versionId, labels, problem: 'no value yet' };
+  if (isPlaceholderSecret(text))
+    return { versionId, labels, problem: 'placeholder, no key stored yet' };
   try {
-    const key =
-      labels.includes(STAGED_LABEL) && !labels.includes(AWSCURRENT)
-        ? parseStagedKey(text)
-        : parseSecret(text);
-    const keyName = typeof key.keyName === 'string' ? key.keyName : undefined;
-    return {
-      versionId,
-      labels,
-      fingerprint: fingerprint(key.apiKey),
-      ...(keyName === undefined ? {} : { keyName }),
-    };
+    return { versionId, labels, ...keyOf(text, labels) };
   } catch (error) {
     return { versionId, labels, problem: describeError(error).message };
   }
+}
+
+function keyOf(text: string, labels: readonly string[]): KeyReference {
+  if (labels.includes(STAGED_LABEL) && !labels.includes(AWSCURRENT)) {
+    const staged = parseStagedKey(text);
+    const key = { fingerprint: fingerprint(staged.apiKey) };
+    return staged.keyName === undefined ? key : { ...key, keyName: staged.keyName };
+  }
+  return keyReference(parseSecret(text));
+}
+
+function tagsOf(described: DescribeSecretCommandOutput): Record<string, string> {
+  return Object.fromEntries((described.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
 }
 
 function labelRank(labels: readonly string[]): number {

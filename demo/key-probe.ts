@@ -5,7 +5,11 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsStore } from '../lambda/aws/secrets';
 import type { HttpClient } from '../lambda/http/client';
-import { IdentityMismatchError, KeyRejectedError, VendorResponseError } from '../lambda/providers/errors';
+import {
+  IdentityMismatchError,
+  KeyRejectedError,
+  VendorResponseError,
+} from '../lambda/providers/errors';
 import { providerFor } from '../lambda/providers/registry';
 import type { RotatedSecret } from '../lambda/shared/secret';
 

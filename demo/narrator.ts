@@ -2,9 +2,8 @@
  * How the story is told: coloured lines with a progress indicator for people, or a single JSON
  * summary for machines (`--json`). The story calls the same methods either way.
  */
-import type { Colors } from 'picocolors';
 import type { StorySummary } from './summary';
-import { Spinner, type RecordingOutput } from './terminal';
+import { Spinner, type Colors, type RecordingOutput } from './terminal';
 
 export type LineKind = 'ok' | 'fail' | 'info' | 'step';
 
@@ -41,7 +40,7 @@ export class HumanNarrator implements Narrator {
   private chapters = 0;
 
   constructor(
-    private readonly output: RecordingOutput,
+    output: RecordingOutput,
     private readonly colors: Colors,
   ) {
     this.spinner = new Spinner(output, colors);
@@ -84,10 +83,10 @@ export class HumanNarrator implements Narrator {
     const calls = summary.appCalls;
     this.chapter('Summary');
     for (const rotation of summary.rotations) {
-      const steps = rotation.steps.map((s) => `${s.step} ${s.durationMs} ms`).join(', ');
+      const steps = rotation.steps.map((s) => s.durationMs).join('/');
       this.line(
         rotation.outcome === 'succeeded' ? 'ok' : 'fail',
-        `${rotation.trigger} rotation of ${rotation.secret}: ${rotation.outcome} (${steps})`,
+        `${rotation.trigger} rotation of ${rotation.secret}: ${rotation.outcome} in ${rotation.durationMs} ms (steps ${steps} ms)`,
       );
     }
     this.line(
@@ -103,10 +102,10 @@ export class HumanNarrator implements Narrator {
       summary.orphanLiveKeys.count === 0 ? 'ok' : 'fail',
       `orphan live keys: ${summary.orphanLiveKeys.count}`,
     );
-    const passed = summary.audit.findings.filter((f) => f.outcome === 'pass').length;
+    const passed = summary.audit.filter((f) => f.outcome === 'pass').length;
     this.line(
-      passed === summary.audit.findings.length ? 'ok' : 'fail',
-      `audit: ${passed} of ${summary.audit.findings.length} checks pass`,
+      passed === summary.audit.length ? 'ok' : 'fail',
+      `audit: ${passed} of ${summary.audit.length} checks pass`,
     );
     this.line(
       summary.leakCheck.issuedKeysFound === 0 ? 'ok' : 'fail',
@@ -119,7 +118,10 @@ export class HumanNarrator implements Narrator {
   }
 }
 
-/** Prints nothing but the summary, as one JSON document. */
+/**
+ * Prints nothing but the summary, as one JSON line: `npm start -- --json | tail -n 1` gets it
+ * even after what `npm run bundle` prints first.
+ */
 export class JsonNarrator implements Narrator {
   constructor(private readonly output: RecordingOutput) {}
 
@@ -132,6 +134,6 @@ export class JsonNarrator implements Narrator {
   }
 
   finish(summary: StorySummary): void {
-    this.output.write(`${JSON.stringify(summary, null, 2)}\n`);
+    this.output.write(`${JSON.stringify(summary)}\n`);
   }
 }

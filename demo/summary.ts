@@ -2,16 +2,12 @@
  * The facts the demo's story establishes: what `--json` prints at the end, and what decides the
  * exit code. Keys appear by fingerprint (and Poelis key name) only.
  */
+import type { AuditFinding } from '../lambda/audit/checks';
+import type { KeyReference } from '../lambda/shared/key-reference';
 import type { ProviderName } from '../lambda/shared/secret';
 
 /** How a rotation was started. */
 export type RotationTrigger = 'schedule' | 'rotate-immediately' | 'assisted';
-
-/** A key as the demo names it: never by value. */
-export interface KeyName {
-  readonly fingerprint: string;
-  readonly keyName?: string;
-}
 
 export interface StepTiming {
   readonly step: string;
@@ -30,8 +26,19 @@ export interface RotationFact {
   readonly outcome: 'succeeded' | 'failed' | 'running';
   /** Wall-clock time from the trigger to the rotation's end. */
   readonly durationMs: number;
-  readonly previousKey: KeyName;
-  readonly currentKey: KeyName;
+  /** Calls the app made between the trigger and the rotation's end (Polytomic rotations). */
+  readonly appCallsDuring?: number;
+  /** Fingerprint of the key the app held once it had called again after the rotation. */
+  readonly appKeyAfter?: string;
+  readonly previousKey: KeyReference;
+  readonly currentKey: KeyReference;
+}
+
+/** What the deploy-equivalent set-up created. */
+export interface DeploymentFact {
+  readonly kmsKeyArn: string;
+  readonly notificationTopicArn: string;
+  readonly rotationFunctionArn: string;
 }
 
 /** A managed secret of the story and the vendor ids behind it. */
@@ -54,7 +61,7 @@ export interface AppCallsFact {
   readonly failures: readonly string[];
 }
 
-export interface OldKeyFact extends KeyName {
+export interface OldKeyFact extends KeyReference {
   readonly secret: string;
   /** The status the vendor answered the old key with; 401 means it is dead. */
   readonly status: number;
@@ -68,22 +75,10 @@ export interface OrphanFact {
   readonly discardedReissues: number;
 }
 
-export interface AuditFact {
-  readonly source: 'auditSecret' | 'probe';
-  readonly findings: readonly {
-    readonly check: string;
-    readonly secretName: string;
-    readonly outcome: 'pass' | 'fail' | 'error';
-    readonly message: string;
-    readonly keyFingerprint?: string;
-    readonly keyName?: string;
-  }[];
-}
-
 export interface ReminderFact {
   readonly secret: string;
   readonly subject: string;
-  readonly keyToRevoke: KeyName;
+  readonly keyToRevoke: KeyReference;
   /** The old key's status after the rotation and before the operator acted (200: still live). */
   readonly statusBeforeRevocation: number;
 }
@@ -102,13 +97,15 @@ export interface StorySummary {
   /** Each fact of the story that did not hold, in one line. */
   readonly failures: readonly string[];
   readonly durationMs: number;
+  readonly deployment: DeploymentFact;
   readonly secrets: readonly SecretFact[];
   readonly rotations: readonly RotationFact[];
   readonly appCalls: AppCallsFact;
   readonly oldKeysDead: readonly OldKeyFact[];
   readonly reminder: ReminderFact | undefined;
   readonly orphanLiveKeys: OrphanFact;
-  readonly audit: AuditFact;
+  /** The audit's findings on both secrets at the end of the story. */
+  readonly audit: readonly AuditFinding[];
   readonly leakCheck: LeakCheckFact;
 }
 
@@ -122,6 +119,12 @@ export function failedFacts(facts: StoryFacts, leakCheck: LeakCheckFact): string
     if (rotation.outcome !== 'succeeded') {
       failures.push(`${rotation.trigger} rotation of ${rotation.secret} ${rotation.outcome}`);
     }
+    if (
+      rotation.appKeyAfter !== undefined &&
+      rotation.appKeyAfter !== rotation.currentKey.fingerprint
+    ) {
+      failures.push(`after the ${rotation.trigger} rotation the app holds ${rotation.appKeyAfter}`);
+    }
   }
   if (facts.appCalls.total === 0) failures.push('the app made no call');
   if (facts.appCalls.failed > 0) failures.push(`${facts.appCalls.failed} app call(s) failed`);
@@ -134,7 +137,8 @@ export function failedFacts(facts: StoryFacts, leakCheck: LeakCheckFact): string
   if (facts.orphanLiveKeys.count > 0) {
     failures.push(`${facts.orphanLiveKeys.count} orphan live key(s)`);
   }
-  for (const finding of facts.audit.findings) {
+  if (facts.audit.length === 0) failures.push('the audit reported nothing');
+  for (const finding of facts.audit) {
     if (finding.outcome !== 'pass') {
       failures.push(`audit ${finding.check} of ${finding.secretName}: ${finding.outcome}`);
     }

@@ -2,7 +2,10 @@
  * Where the demo writes: a stream that remembers everything written to it (the leak check scans
  * it), colours that are on only for a terminal, and a spinner that degrades to nothing off one.
  */
-import { createColors, type Colors } from 'picocolors';
+import { createColors } from 'picocolors';
+
+/** picocolors' formatters (its type is not exported by name). */
+export type Colors = ReturnType<typeof createColors>;
 
 /** The part of a stream the demo writes to; `isTTY` decides colours and the spinner. */
 export interface TextSink {

@@ -1,7 +1,9 @@
 import { Aws, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { AuditFunction } from './audit-function';
 import type { RotatorConfig } from './config';
+import { constructIdFor } from './construct-id';
 import { ManagedApiKey } from './managed-api-key';
 import { NotificationTopic } from './notification-topic';
 import { ProtectedSecret } from './protected-secret';
@@ -21,19 +23,10 @@ export interface ApiKeyRotatorStackProps extends StackProps {
   readonly rotationCode?: lambda.Code;
 
   /**
-   * The audit function, once deployed, to be monitored with the rotation function.
-   * @default - no audit function
+   * Code of the audit function.
+   * @default - the bundle `npm run bundle` writes to dist/lambda/audit
    */
-  readonly auditFunction?: lambda.IFunction;
-}
-
-/** Turns a secret name into a construct id: `polytomic/prod-sync` becomes `PolytomicProdSync`. */
-export function constructIdFor(secretName: string): string {
-  return secretName
-    .split(/[^A-Za-z0-9]+/)
-    .filter((part) => part.length > 0)
-    .map((part) => part[0].toUpperCase() + part.slice(1))
-    .join('');
+  readonly auditCode?: lambda.Code;
 }
 
 /** The console page of a secret, where security presses "Rotate secret immediately". */
@@ -43,7 +36,7 @@ export function secretConsoleUrl(secretName: string): string {
 
 /**
  * Managed API keys in Secrets Manager, encrypted with a customer-managed key, rotated on a
- * schedule by the rotation function and watched by alarms.
+ * schedule by the rotation function, audited on a schedule and watched by alarms.
  */
 export class ApiKeyRotatorStack extends Stack {
   /** The key of every secret the stack creates. */
@@ -52,6 +45,8 @@ export class ApiKeyRotatorStack extends Stack {
   readonly notifications: NotificationTopic;
   /** The rotation function. */
   readonly rotationFunction: RotationFunction;
+  /** The scheduled, read-only audit of the managed secrets. */
+  readonly auditFunction: AuditFunction;
   /** The configured secrets, in config order. */
   readonly managedApiKeys: readonly ManagedApiKey[];
   /** The Polytomic partner key secret, when this stack creates it. */
@@ -80,6 +75,15 @@ export class ApiKeyRotatorStack extends Stack {
       // The config only accepts the retention values CloudWatch Logs defines.
       logRetention: config.logRetentionDays,
     });
+    this.auditFunction = new AuditFunction(this, 'AuditFunction', {
+      rotationKey: this.rotationKey,
+      notificationTopic: this.notifications.topic,
+      code: props.auditCode,
+      allowedOrigins: config.allowedOrigins,
+      schedule: config.audit.schedule,
+      scheduleEnabled: config.audit.enabled,
+      logRetention: config.logRetentionDays,
+    });
 
     if (needsPartnerKey) {
       if (config.partnerKey.kind === 'created') {
@@ -96,12 +100,14 @@ export class ApiKeyRotatorStack extends Stack {
             'The partner key is issued by Polytomic to the partner account and can only be replaced there; it is not a rotated key.',
         });
         this.rotationFunction.usePartnerKey(this.partnerKey);
+        this.auditFunction.usePartnerKeyId(this.partnerKey);
         new CfnOutput(this, 'PartnerKeySecretArn', {
           description: 'Polytomic partner key secret',
           value: this.partnerKey.secretArn,
         });
       } else {
         this.rotationFunction.usePartnerKey(config.partnerKey, config.partnerKey.kmsKeyArn);
+        this.auditFunction.usePartnerKeyId(config.partnerKey);
       }
     }
 
@@ -112,6 +118,7 @@ export class ApiKeyRotatorStack extends Stack {
           provider: secret.provider,
           rotationFunction: this.rotationFunction,
           rotationKey: this.rotationKey,
+          auditFunction: this.auditFunction,
           schedule: secret.schedule,
           rotationWindow: secret.rotationWindow,
           revokePolicy: secret.revokePolicy,
@@ -123,7 +130,8 @@ export class ApiKeyRotatorStack extends Stack {
     this.monitoring = new RotationMonitoring(this, 'Monitoring', {
       notificationTopic: this.notifications.topic,
       rotationFunction: this.rotationFunction.function,
-      auditFunction: props.auditFunction,
+      auditFunction: this.auditFunction.function,
+      auditContinuationTopic: this.auditFunction.continuationTopic,
     });
 
     for (const managed of this.managedApiKeys) {
@@ -140,6 +148,10 @@ export class ApiKeyRotatorStack extends Stack {
     new CfnOutput(this, 'RotationFunctionName', {
       description: 'Rotation function',
       value: this.rotationFunction.function.functionName,
+    });
+    new CfnOutput(this, 'AuditFunctionName', {
+      description: 'Audit function; invoke it with {} to audit now (no notifications)',
+      value: this.auditFunction.function.functionName,
     });
     new CfnOutput(this, 'NotificationTopicArn', {
       description: 'Topic for alarms and manual-revocation notices; subscribe to it',

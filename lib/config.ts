@@ -40,6 +40,14 @@ export type PartnerKeyConfig =
   | { readonly kind: 'created'; readonly secretName: string }
   | { readonly kind: 'imported'; readonly secretArn: string; readonly kmsKeyArn?: string };
 
+/** When the audit runs, validated. */
+export interface AuditScheduleConfig {
+  /** An EventBridge Scheduler expression, in UTC: `rate(N hours|days)` or a once-a-day `cron(...)`. */
+  readonly schedule: string;
+  /** Whether the schedule runs; when false the function stays deployed for on-demand runs. */
+  readonly enabled: boolean;
+}
+
 /** The whole deployment, validated. */
 export interface RotatorConfig {
   readonly stackName: string;
@@ -48,6 +56,7 @@ export interface RotatorConfig {
   readonly logRetentionDays: number;
   readonly partnerKey: PartnerKeyConfig;
   readonly secrets: readonly ManagedSecretConfig[];
+  readonly audit: AuditScheduleConfig;
 }
 
 /** Thrown with every problem found in a config, one per line, each naming its field. */
@@ -71,10 +80,16 @@ const ORIGIN = /^https:\/\/[a-z0-9.-]+(:\d{1,5})?$/;
 const RATE = /^rate\((\d+) (hour|hours|day|days)\)$/;
 const CRON = /^cron\((\S+ ){5}\S+\)$/;
 const WINDOW = /^(\d+)h$/;
+const AUDIT_RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+/** A cron that fires at most once a day: fixed minute and hour. */
+const DAILY_CRON = /^cron\((\d{1,2}) (\d{1,2}) \S+ \S+ \S+ \S+\)$/;
 
 const DEFAULT_RESERVED_CONCURRENCY = 2;
 const DEFAULT_LOG_RETENTION_DAYS = 90;
 const DEFAULT_PARTNER_SECRET_NAME = 'api-key-rotator/polytomic-partner-key';
+/** The audit's default schedule: daily at 06:00 UTC. */
+export const DEFAULT_AUDIT_SCHEDULE = 'cron(0 6 * * ? *)';
+const MINUTES_PER_UNIT: Readonly<Record<string, number>> = { minute: 1, hour: 60, day: 1440 };
 /** Retention values CloudWatch Logs accepts. */
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
@@ -194,6 +209,54 @@ export function rotationRuleProblems(
     windowProblem = `"${hours}h" must be shorter than the interval of ${schedule}`;
   }
   return { schedule: scheduleProblem, rotationWindow: windowProblem };
+}
+
+const AUDIT_SCHEDULE_HINT =
+  'is not an audit schedule: use "rate(N hours)" or "rate(N days)" (at least an hour apart), or a "cron(min hour day-of-month month day-of-week year)" with a fixed minute and hour (UTC)';
+
+/**
+ * Minutes between two runs of an audit schedule (`ROTATOR_AUDIT_INTERVAL_MINUTES`, which decides
+ * the one run a day that notifies); 1440 for a once-a-day cron.
+ * @returns undefined when the expression is not an audit schedule the stack accepts
+ */
+export function auditIntervalMinutes(expression: string): number | undefined {
+  const rate = AUDIT_RATE.exec(expression);
+  if (rate) {
+    const amount = Number(rate[1]);
+    const unit = rate[2];
+    // Scheduler wants "1 hour" and "2 hours"; a run takes up to 15 minutes plus continuations.
+    const plural = unit.endsWith('s');
+    const minutes = amount * MINUTES_PER_UNIT[plural ? unit.slice(0, -1) : unit];
+    return plural === amount > 1 && minutes >= 60 ? minutes : undefined;
+  }
+  const cron = DAILY_CRON.exec(expression);
+  if (cron && Number(cron[1]) <= 59 && Number(cron[2]) <= 23) return 24 * 60;
+  return undefined;
+}
+
+/** Checks an audit schedule before deployment; undefined when it is accepted. */
+export function auditScheduleProblem(expression: string): string | undefined {
+  return auditIntervalMinutes(expression) === undefined
+    ? `"${expression}" ${AUDIT_SCHEDULE_HINT}`
+    : undefined;
+}
+
+function readAudit(reader: ConfigReader, value: unknown): AuditScheduleConfig | undefined {
+  const field = 'audit';
+  if (value === undefined) return { schedule: DEFAULT_AUDIT_SCHEDULE, enabled: true };
+  if (!isObject(value)) return reader.fail(field, 'must be an object {"schedule", "enabled"}');
+  reader.rejectUnknownKeys(value, field, ['schedule', 'enabled']);
+  const { schedule = DEFAULT_AUDIT_SCHEDULE, enabled = true } = value;
+  const scheduleProblem =
+    typeof schedule === 'string'
+      ? auditScheduleProblem(schedule)
+      : `${describe(schedule)} ${AUDIT_SCHEDULE_HINT}`;
+  if (scheduleProblem !== undefined) reader.fail(`${field}.schedule`, scheduleProblem);
+  if (typeof enabled !== 'boolean') {
+    reader.fail(`${field}.enabled`, `must be true or false, got ${describe(enabled)}`);
+  }
+  if (typeof schedule !== 'string' || scheduleProblem !== undefined) return undefined;
+  return typeof enabled === 'boolean' ? { schedule, enabled } : undefined;
 }
 
 function readReplica(
@@ -332,6 +395,7 @@ export function parseRotatorConfig(raw: unknown, source = 'config'): RotatorConf
     'logRetentionDays',
     'partnerKey',
     'secrets',
+    'audit',
   ]);
   const stackName =
     raw.stackName === undefined
@@ -367,6 +431,7 @@ export function parseRotatorConfig(raw: unknown, source = 'config'): RotatorConf
           `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
         );
   const partnerKey = readPartnerKey(reader, raw.partnerKey);
+  const audit = readAudit(reader, raw.audit);
   if (!Array.isArray(raw.secrets) || raw.secrets.length === 0) {
     reader.fail('secrets', 'must be a non-empty list of managed secrets');
   }
@@ -387,11 +452,20 @@ export function parseRotatorConfig(raw: unknown, source = 'config'): RotatorConf
     stackName === undefined ||
     reservedConcurrency === undefined ||
     logRetentionDays === undefined ||
-    partnerKey === undefined
+    partnerKey === undefined ||
+    audit === undefined
   ) {
     throw new ConfigError(source, reader.problems);
   }
-  return { stackName, allowedOrigins, reservedConcurrency, logRetentionDays, partnerKey, secrets };
+  return {
+    stackName,
+    allowedOrigins,
+    reservedConcurrency,
+    logRetentionDays,
+    partnerKey,
+    secrets,
+    audit,
+  };
 }
 
 /** Reads and validates a JSON config file. */

@@ -1,5 +1,7 @@
+export * from './audit-function';
 export * from './api-key-rotator-stack';
 export * from './config';
+export * from './construct-id';
 export * from './managed-api-key';
 export * from './nag';
 export * from './notification-topic';

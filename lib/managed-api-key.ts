@@ -2,6 +2,9 @@ import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { MANAGED_TAG_KEY, MANAGED_TAG_VALUE } from '../lambda/audit/managed-secrets';
+import { REVOKE_POLICY_TAG } from '../lambda/shared/secret';
+import type { AuditFunction } from './audit-function';
 import {
   rotationRuleProblems,
   type Provider,
@@ -12,12 +15,12 @@ import { ProtectedSecret } from './protected-secret';
 import type { RotationFunction } from './rotation-function';
 import type { RotationKey } from './rotation-key';
 
-/** Tag that marks a secret as managed by the rotator (the audit finds secrets by it). */
-export const MANAGED_TAG = 'api-key-rotator:managed';
-/** Tag that names the vendor of a managed secret. */
+// The functions read these tags, so they define them: the audit finds secrets by the managed
+// tag, the rotation function reads the revoke policy tag.
+export { MANAGED_TAG_KEY as MANAGED_TAG, MANAGED_TAG_VALUE } from '../lambda/audit/managed-secrets';
+export { REVOKE_POLICY_TAG } from '../lambda/shared/secret';
+/** Tag that names the vendor of a managed secret (for people and cost reports; no function reads it). */
 export const PROVIDER_TAG = 'api-key-rotator:provider';
-/** Tag that records the configured revoke policy of a managed secret. */
-export const REVOKE_POLICY_TAG = 'api-key-rotator:revoke-previous';
 
 /** Properties of a {@link ManagedApiKey}. */
 export interface ManagedApiKeyProps {
@@ -32,6 +35,13 @@ export interface ManagedApiKeyProps {
 
   /** The key that encrypts the secret. */
   readonly rotationKey: RotationKey;
+
+  /**
+   * The audit function, which may read the secret to prove it is in sync with the vendor. The
+   * audit finds every managed secret by its tag: without this grant its checks end in `error`.
+   * @default - the audit may not read the secret
+   */
+  readonly auditFunction?: AuditFunction;
 
   /**
    * When Secrets Manager starts a rotation: `rate(N days)`, `rate(N hours)` or `cron(...)`.
@@ -104,10 +114,14 @@ export class ManagedApiKey extends Construct {
       rotationKey: props.rotationKey,
       // Only the provider, which never changes for a secret: see ProtectedSecretProps.placeholder.
       placeholder: { provider: props.provider },
-      readerArns: [fn.role.roleArn, ...(props.readerRoleArns ?? [])],
+      readerArns: [
+        fn.role.roleArn,
+        ...(props.auditFunction ? [props.auditFunction.role.roleArn] : []),
+        ...(props.readerRoleArns ?? []),
+      ],
       replicas: props.replicas,
       tags: {
-        [MANAGED_TAG]: 'true',
+        [MANAGED_TAG_KEY]: MANAGED_TAG_VALUE,
         [PROVIDER_TAG]: props.provider,
         [REVOKE_POLICY_TAG]: revokePolicy,
       },
@@ -123,6 +137,7 @@ export class ManagedApiKey extends Construct {
       );
     }
 
+    props.auditFunction?.allowAuditOf(this.protectedSecret);
     const invokePermission = fn.allowRotationOf(id, this.protectedSecret);
     // The L1 schedule takes a schedule expression, which the L2 RotationSchedule cannot, and
     // keeps the grants to the ones above (the L2 adds GetRandomPassword on `*`).

@@ -93,13 +93,14 @@ export class RotationKey extends Construct {
 
   /**
    * Lets `principals` run the given KMS actions, only through Secrets Manager and only for
-   * `secretNames`, or for every secret the key encrypts when omitted.
+   * `secretNames`, or for every secret the key encrypts when omitted. A function is read at
+   * synthesis, for a list that grows after the grant.
    */
   allowSecretsManagerUse(
     id: string,
     principals: readonly iam.IPrincipal[],
     actions: readonly string[],
-    secretNames?: readonly string[],
+    secretNames?: readonly string[] | (() => readonly string[]),
   ): void {
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -125,7 +126,7 @@ export class RotationKey extends Construct {
   }
 
   private throughSecretsManager(
-    secretNames?: readonly string[],
+    secretNames: readonly string[] | (() => readonly string[]) = () => this.secretNames,
   ): Record<string, Record<string, unknown>> {
     const stack = Stack.of(this);
     // Secrets Manager puts the secret ARN (name plus a 6-character suffix) in the encryption context.
@@ -141,10 +142,11 @@ export class RotationKey extends Construct {
     return {
       StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
       StringLike: {
-        'kms:EncryptionContext:SecretARN': secretNames
-          ? patterns(secretNames)
-          : // Secrets are added after the key, so the list is read at synthesis.
-            Lazy.list({ produce: () => patterns(this.secretNames) }),
+        'kms:EncryptionContext:SecretARN':
+          typeof secretNames === 'function'
+            ? // Secrets are added after the grant, so the list is read at synthesis.
+              Lazy.list({ produce: () => patterns(secretNames()) })
+            : patterns(secretNames),
       },
     };
   }

@@ -6,6 +6,9 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { AUDIT_CHECKS, type AuditCheck } from '../lambda/audit/findings';
+import { AuditMetric } from '../lambda/audit/reporting';
+import { constructIdFor } from './construct-id';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './rotation-function';
 
 /** Custom metrics the rotation function publishes; each data point is an incident. */
@@ -15,8 +18,8 @@ export const ROTATION_INCIDENT_METRICS = [
   'ManualRevocationRequired',
 ] as const;
 
-/** Metric the audit publishes for each managed secret whose next rotation date has passed. */
-export const ROTATION_OVERDUE_METRIC = 'RotationOverdue';
+/** The audit's check outcomes that raise an alarm, per check: each data point counts secrets. */
+export const AUDIT_ALARM_METRICS = [AuditMetric.CheckFailed, AuditMetric.CheckErrored] as const;
 
 /** Secrets Manager's own rotation outcome events that need a person. */
 export const ROTATION_FAILURE_EVENTS = ['RotationFailed', 'RotationAbandoned'];
@@ -30,10 +33,17 @@ export interface RotationMonitoringProps {
   readonly rotationFunction: lambda.IFunction;
 
   /**
-   * The audit function, whose errors are alarmed and graphed like the rotation function's.
-   * @default - no audit function
+   * The audit function: its errors, each check's failed and errored secrets and incomplete runs
+   * are alarmed, and graphed with the rotation function's.
+   * @default - no audit function, and no audit alarms
    */
   readonly auditFunction?: lambda.IFunction;
+
+  /**
+   * The topic the audit function continues its runs through: deliveries that fail are alarmed.
+   * @default - no continuation alarm
+   */
+  readonly auditContinuationTopic?: sns.ITopic;
 
   /**
    * Name of the dashboard.
@@ -53,7 +63,9 @@ export interface RotationMonitoringProps {
  * topic.
  *
  * Alarms: rotation function errors; Secrets Manager's RotationFailed/RotationAbandoned events;
- * overdue rotations (reported by the audit); and each of the function's incident metrics.
+ * each of the function's incident metrics; and, with an audit function, its errors, each
+ * check's failed and errored secrets (`rotation-not-overdue` failing is an overdue rotation)
+ * and audit runs left incomplete.
  */
 export class RotationMonitoring extends Construct {
   /** Every alarm, by a short name. */
@@ -109,11 +121,6 @@ export class RotationMonitoring extends Construct {
         rotationFailures,
         'Secrets Manager reported RotationFailed or RotationAbandoned',
       ),
-      RotationOverdue: this.alarmOnAny(
-        'RotationOverdue',
-        this.rotatorMetric(ROTATION_OVERDUE_METRIC),
-        'A managed secret has not rotated by its next rotation date',
-      ),
     };
     for (const metricName of ROTATION_INCIDENT_METRICS) {
       alarms[metricName] = this.alarmOnAny(
@@ -122,14 +129,10 @@ export class RotationMonitoring extends Construct {
         `The rotation function reported ${metricName}`,
       );
     }
-    if (props.auditFunction) {
-      alarms.AuditFunctionErrors = this.alarmOnAny(
-        'AuditFunctionErrors',
-        props.auditFunction.metricErrors({ period: this.period }),
-        'The audit function failed',
-      );
-    }
-    this.alarms = alarms;
+    const auditAlarms = props.auditFunction
+      ? this.auditAlarms(props.auditFunction, props.auditContinuationTopic)
+      : {};
+    this.alarms = { ...alarms, ...auditAlarms };
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
@@ -144,6 +147,15 @@ export class RotationMonitoring extends Construct {
         width: 24,
       }),
     );
+    if (props.auditFunction) {
+      this.dashboard.addWidgets(
+        new cloudwatch.AlarmStatusWidget({
+          title: 'Audit alarms',
+          alarms: Object.values(auditAlarms),
+          width: 24,
+        }),
+      );
+    }
     this.dashboard.addWidgets(
       ...functions.map(
         ([title, fn]) =>
@@ -158,13 +170,84 @@ export class RotationMonitoring extends Construct {
         title: 'Rotation incidents',
         left: [
           rotationFailures.with({ label: 'RotationFailed + RotationAbandoned' }),
-          ...[...ROTATION_INCIDENT_METRICS, ROTATION_OVERDUE_METRIC].map((name) =>
-            this.rotatorMetric(name),
-          ),
+          ...ROTATION_INCIDENT_METRICS.map((name) => this.rotatorMetric(name)),
         ],
         width: 12,
       }),
     );
+    if (props.auditFunction) this.dashboard.addWidgets(...this.auditWidgets());
+  }
+
+  /** Alarms on audit function errors, on each check's failed and errored secrets, and on incomplete runs. */
+  private auditAlarms(
+    auditFunction: lambda.IFunction,
+    continuationTopic: sns.ITopic | undefined,
+  ): Record<string, cloudwatch.Alarm> {
+    const alarms: Record<string, cloudwatch.Alarm> = {
+      AuditFunctionErrors: this.alarmOnAny(
+        'AuditFunctionErrors',
+        auditFunction.metricErrors({ period: this.period }),
+        'The audit function failed',
+      ),
+      AuditIncomplete: this.alarmOnAny(
+        'AuditIncomplete',
+        this.rotatorMetric(AuditMetric.Incomplete),
+        'An audit run stopped before auditing every managed secret and could not continue',
+      ),
+    };
+    if (continuationTopic) {
+      alarms.AuditContinuationFailed = this.alarmOnAny(
+        'AuditContinuationFailed',
+        continuationTopic.metricNumberOfNotificationsFailed({ period: this.period }),
+        'SNS could not deliver an audit continuation: the rest of that run was not audited',
+      );
+    }
+    for (const metricName of AUDIT_ALARM_METRICS) {
+      // Failed checks are also notified one by one; errored ones only here (the logs say why).
+      const outcome =
+        metricName === AuditMetric.CheckFailed
+          ? 'failed for at least one managed secret (the audit notifies each)'
+          : "could not complete for at least one managed secret (the audit's logs say why)";
+      for (const check of AUDIT_CHECKS) {
+        const id = `${metricName}${constructIdFor(check)}`;
+        alarms[id] = this.alarmOnAny(
+          id,
+          this.auditCheckMetric(metricName, check),
+          `The audit check ${check} ${outcome}`,
+        );
+      }
+    }
+    return alarms;
+  }
+
+  /** Graphs of the audit's findings per check, and of its coverage. */
+  private auditWidgets(): cloudwatch.IWidget[] {
+    // Hourly sums: a run's invocations (continuations included) add up to its secret counts.
+    const hourly = { period: Duration.hours(1) };
+    const byCheck = (metricName: string): cloudwatch.IMetric[] =>
+      AUDIT_CHECKS.map((check) =>
+        this.auditCheckMetric(metricName, check).with({ ...hourly, label: check }),
+      );
+    return [
+      new cloudwatch.GraphWidget({
+        title: 'Audit: secrets failing each check',
+        left: byCheck(AuditMetric.CheckFailed),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Audit: checks that could not complete',
+        left: byCheck(AuditMetric.CheckErrored),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Audit: coverage',
+        left: [
+          this.rotatorMetric(AuditMetric.SecretsAudited).with(hourly),
+          this.rotatorMetric(AuditMetric.Incomplete).with(hourly),
+        ],
+        width: 8,
+      }),
+    ];
   }
 
   private rotatorMetric(metricName: string): cloudwatch.Metric {
@@ -174,6 +257,12 @@ export class RotationMonitoring extends Construct {
       dimensionsMap: { service: SERVICE_NAME },
       statistic: cloudwatch.Stats.SUM,
       period: this.period,
+    });
+  }
+
+  private auditCheckMetric(metricName: string, check: AuditCheck): cloudwatch.Metric {
+    return this.rotatorMetric(metricName).with({
+      dimensionsMap: { service: SERVICE_NAME, check },
     });
   }
 

@@ -35,7 +35,7 @@ async function bundle(name: string): Promise<void> {
   mkdirSync(metaDir, { recursive: true });
   writeFileSync(join(metaDir, `${name}.json`), JSON.stringify(result.metafile));
   const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
-  console.log(`bundled ${name}: dist/lambda/${name}/index.js (${(bytes / 1024).toFixed(0)} KiB)`);
+  console.error(`bundled ${name}: dist/lambda/${name}/index.js (${(bytes / 1024).toFixed(0)} KiB)`);
 }
 
 async function bundleCli(): Promise<void> {
@@ -53,7 +53,7 @@ async function bundleCli(): Promise<void> {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  console.log('bundled cli: dist/cli/index.js');
+  console.error('bundled cli: dist/cli/index.js');
 }
 
 async function main(): Promise<void> {

@@ -1,14 +1,11 @@
-import {
-  DescribeSecretCommand,
-  RotateSecretCommand,
-} from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { AWSCURRENT, AWSPENDING, SecretsStore } from '../../lambda/aws/secrets';
 import { describeError } from '../../lambda/shared/errors';
 import type { CliDependencies } from '../dependencies';
 import { CliError, toCliError } from '../errors';
 import { ExitCode } from '../exit-codes';
 import { colorsFor } from '../io';
-import { describeKey, writeJson } from '../output';
+import { describeVersionKey, writeJson } from '../output';
 import type { RotationAttempt } from '../rotation-history';
 import { readKeyVersion, type KeyVersion } from '../secret-state';
 
@@ -57,11 +54,13 @@ export async function rotateCommand(
       break;
     case 'succeeded':
       deps.io.stdout.write(
-        `${colors.green('Rotated')} ${secretId}: AWSCURRENT is version ${versionId}, key ${describeKey(result.newKey)}. Run \`api-key-rotator verify ${secretId}\` to prove the previous key is revoked.\n`,
+        `${colors.green('Rotated')} ${secretId}: AWSCURRENT is version ${versionId}, key ${describeVersionKey(result.newKey)}. Run \`api-key-rotator verify ${secretId}\` to prove the previous key is revoked.\n`,
       );
       break;
     default:
-      deps.io.stdout.write(`${colors.red(result.outcome === 'failed' ? 'Failed' : 'Timed out')}: ${result.reason}\n`);
+      deps.io.stdout.write(
+        `${colors.red(result.outcome === 'failed' ? 'Failed' : 'Timed out')}: ${result.reason}\n`,
+      );
   }
   return exitCode;
 }
@@ -69,7 +68,8 @@ export async function rotateCommand(
 async function startRotation(deps: CliDependencies, secretId: string): Promise<string> {
   try {
     const output = await deps.secretsManager.send(new RotateSecretCommand({ SecretId: secretId }));
-    if (output.VersionId === undefined) throw new CliError('RotateSecret returned no version id.', ExitCode.Failed);
+    if (output.VersionId === undefined)
+      throw new CliError('RotateSecret returned no version id.', ExitCode.Failed);
     return output.VersionId;
   } catch (error) {
     const { message } = describeError(error);
@@ -104,7 +104,9 @@ async function follow(
   // Against AWS the version appears only once createSecret stores it.
   let seenPending = false;
   for (;;) {
-    const described = await deps.secretsManager.send(new DescribeSecretCommand({ SecretId: secretId }));
+    const described = await deps.secretsManager.send(
+      new DescribeSecretCommand({ SecretId: secretId }),
+    );
     const arn = described.ARN ?? secretId;
     const labels = described.VersionIdsToStages?.[versionId] ?? [];
     seenPending ||= labels.includes(AWSPENDING);
@@ -114,7 +116,7 @@ async function follow(
       const key = await readKeyVersion(store, arn, versionId, labels);
       if (key.fingerprint !== undefined) {
         newKey = key;
-        progress.say(`new key ${describeKey(key)} stored`);
+        progress.say(`new key ${describeVersionKey(key)} stored`);
       }
     }
     const result = outcomeOf(secretId, versionId, labels, attempt, newKey, seenPending);
@@ -142,7 +144,10 @@ function outcomeOf(
 ): RotationResult | undefined {
   const failure = attempt?.failure;
   const failed = attempt?.outcome === 'failed';
-  const described = failure === undefined ? 'the function failed' : `${failure.step} failed: ${failure.errorType}: ${failure.errorMessage}`;
+  const described =
+    failure === undefined
+      ? 'the function failed'
+      : `${failure.step} failed: ${failure.errorType}: ${failure.errorMessage.replace(/\.$/, '')}`;
   if (labels.includes(AWSCURRENT)) {
     if (attempt?.outcome === 'running') return undefined; // finishSecret is still revoking
     if (failed) {

@@ -28,18 +28,7 @@ export async function statusCommand(
 ): Promise<ExitCode> {
   const ids = secretIds.length > 0 ? secretIds : await listManagedSecrets(deps.secretsManager);
   const entries = await Promise.all(ids.map((secretId) => readEntry(deps, secretId)));
-  const exitCode = entries.reduce<ExitCode>(
-    (worst, entry) =>
-      worstExitCode(
-        worst,
-        'error' in entry
-          ? entry.error.exitCode
-          : entry.state.stuckPendingVersionId !== undefined
-            ? ExitCode.Failed
-            : ExitCode.Ok,
-      ),
-    ExitCode.Ok,
-  );
+  const exitCode = entries.map(exitCodeOf).reduce(worstExitCode, ExitCode.Ok);
   if (options.json) {
     writeJson(deps.io, entries.map(toJson));
     return exitCode;
@@ -52,7 +41,8 @@ export async function statusCommand(
   }
   const colors = colorsFor(deps.io.stdout, deps.env);
   const rows = entries.map((entry): string[] => {
-    if ('error' in entry) return [entry.secretId, colors.red(entry.error.message), '', '', '', '', '', '', ''];
+    if ('error' in entry)
+      return [entry.secretId, colors.red(entry.error.message), '', '', '', '', '', '', ''];
     const { state } = entry;
     const failure = lastFailure(entry.attempts);
     return [
@@ -61,25 +51,43 @@ export async function statusCommand(
       state.versions.map(describeKeyVersion).join('\n'),
       formatDate(state.lastRotated),
       state.rotationEnabled ? formatDate(state.nextRotation) : colors.yellow('rotation off'),
-      [state.schedule ?? '-', state.windowDuration === undefined ? '' : `window ${state.windowDuration}`]
+      [
+        state.schedule ?? '-',
+        state.windowDuration === undefined ? '' : `window ${state.windowDuration}`,
+      ]
         .filter((part) => part !== '')
         .join('\n'),
       state.revokePolicy ?? '-',
       state.stuckPendingVersionId === undefined
         ? colors.green('none')
-        : colors.red(`${state.stuckPendingVersionId}${isRunning(entry.attempts) ? ' (running)' : ''}`),
+        : colors.red(
+            `${state.stuckPendingVersionId}${isRunning(entry.attempts) ? ' (running)' : ''}`,
+          ),
       entry.attempts === undefined
         ? colors.dim('unknown (see the function logs)')
         : failure === undefined
           ? '-'
-          : colors.red(`${failure.startedAt} ${failure.failure?.step}: ${failure.failure?.errorType}: ${failure.failure?.errorMessage}`),
+          : colors.red(
+              `${failure.startedAt} ${failure.failure?.step}: ${failure.failure?.errorType}: ${failure.failure?.errorMessage}`,
+            ),
     ];
   });
   deps.io.stdout.write(
     renderTable(
-      ['Secret', 'Provider', 'Keys (label fingerprint name)', 'Last rotated', 'Next rotation', 'Schedule', 'Revoke', 'Stuck pending', 'Last failure'],
+      [
+        'Secret',
+        'Provider',
+        'Keys (label fingerprint name)',
+        'Last rotated',
+        'Next rotation',
+        'Schedule',
+        'Revoke',
+        'Stuck pending',
+        'Last failure',
+      ],
       rows,
       colors,
+      [null, null, null, null, null, null, null, 40, 60],
     ),
   );
   if (exitCode === ExitCode.Failed) {
@@ -100,7 +108,16 @@ async function readEntry(deps: CliDependencies, secretId: string): Promise<Statu
   }
 }
 
-function lastFailure(attempts: readonly RotationAttempt[] | undefined): RotationAttempt | undefined {
+/** A stuck rotation is a finding (exit 1); one still running is not. */
+function exitCodeOf(entry: StatusEntry): ExitCode {
+  if ('error' in entry) return entry.error.exitCode;
+  const stuck = entry.state.stuckPendingVersionId !== undefined && !isRunning(entry.attempts);
+  return stuck ? ExitCode.Failed : ExitCode.Ok;
+}
+
+function lastFailure(
+  attempts: readonly RotationAttempt[] | undefined,
+): RotationAttempt | undefined {
   return attempts?.filter((attempt) => attempt.outcome === 'failed').at(-1);
 }
 
@@ -129,6 +146,8 @@ function toJson(entry: StatusEntry): Record<string, unknown> {
     rotationRunning: isRunning(attempts),
     lastFailureKnown: attempts !== undefined,
     lastFailure:
-      failure?.failure === undefined ? null : { at: failure.startedAt, token: failure.token, ...failure.failure },
+      failure?.failure === undefined
+        ? null
+        : { at: failure.startedAt, token: failure.token, ...failure.failure },
   };
 }

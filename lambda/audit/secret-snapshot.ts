@@ -71,9 +71,6 @@ export async function readSecretSnapshot(
 }
 
 /** The version holding `label`, if any. */
-export function versionWithStage(
-  snapshot: SecretSnapshot,
-  label: string,
-): VersionInfo | undefined {
+export function versionWithStage(snapshot: SecretSnapshot, label: string): VersionInfo | undefined {
   return snapshot.versions.find((version) => version.stages.includes(label));
 }

@@ -7,6 +7,7 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { RotatorError } from '../shared/errors';
+import { SecretFormatError } from '../shared/secret';
 
 export const AWSCURRENT = 'AWSCURRENT';
 export const AWSPENDING = 'AWSPENDING';
@@ -65,6 +66,9 @@ export class SecretsStore {
           VersionStage: 'versionStage' in selector ? selector.versionStage : undefined,
         }),
       );
+      if (output.SecretString === undefined && output.SecretBinary !== undefined) {
+        throw new SecretFormatError('SecretString', 'is missing: the version holds a binary value');
+      }
       return output.SecretString;
     } catch (error) {
       if (error instanceof ResourceNotFoundException) return undefined;

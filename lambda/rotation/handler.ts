@@ -66,7 +66,9 @@ export function createRotationHandler(deps: RotationDependencies): RotationHandl
       metrics.addMetadata('step', event.Step);
 
       const metadata = await secrets.describe(event.SecretId);
-      if (checkVersionStages(metadata, event.ClientRequestToken) === 'current') {
+      const stage = checkVersionStages(metadata, event.ClientRequestToken);
+      // finishSecret alone has work left once promoted: a revocation a crash may have cut short.
+      if (stage === 'current' && event.Step !== 'finishSecret') {
         logger.info('version is already AWSCURRENT; nothing to do');
       } else {
         await assertKmsKeyUsable(deps.kms, metadata.kmsKeyId, config.requireCustomerManagedKey);

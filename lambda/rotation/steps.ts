@@ -7,6 +7,7 @@ import {
   type SecretMetadata,
   type SecretsStore,
 } from '../aws/secrets';
+import { KeyRejectedError } from '../providers/errors';
 import type { ProviderContext } from '../providers/provider';
 import { providerFor } from '../providers/registry';
 import { describeError, RotatorError } from '../shared/errors';
@@ -19,6 +20,7 @@ import {
   SecretFormatError,
   STAGED_LABEL,
   stringifySecret,
+  type RevokePolicy,
   type RotatedSecret,
 } from '../shared/secret';
 import type { RotationEvent } from './event';
@@ -154,11 +156,13 @@ async function testConfiguration({
 
 /**
  * finishSecret: promote the pending version and revoke the key the policy says is done.
- * `next-rotation` revokes the key before the replaced one, and does so before the promotion
- * (that key is not in use), so a crash cannot skip it. `on-finish` revokes the replaced key
- * after the promotion; a failure there is reported (log, metric, notification) and fails the
- * step, and the promotion stands. A retry after the promotion (the token is already
- * AWSCURRENT) revokes the replaced key again, which the vendors make idempotent.
+ * Everything is read before the promotion, so little can fail after it. The key before the
+ * replaced one is out of use: `next-rotation` revokes it before the promotion (and so does
+ * `on-finish`, should an earlier rotation have left it live).
+ * `on-finish` revokes the replaced key after it; a failure there is reported (log, metric,
+ * notification) and fails the step, and the promotion stands. A retry after the promotion
+ * (the token is already AWSCURRENT) revokes the replaced key again: the vendors make that
+ * idempotent, and it completes a revocation a crash or a failure cut short.
  */
 export async function finishSecret(input: StepInput): Promise<void> {
   const { event, metadata, secrets } = input;
@@ -167,65 +171,88 @@ export async function finishSecret(input: StepInput): Promise<void> {
   if (currentId === token) {
     const replacedVersionId = versionWithLabel(metadata, AWSPREVIOUS);
     if (replacedVersionId === undefined) {
-      input.log.info('version is already AWSCURRENT and no key was replaced; nothing to do');
+      input.log.info('version is already AWSCURRENT and replaced no key; nothing to do');
       return;
     }
-    await revokeReplaced(input, replacedVersionId, 'resumed');
+    await reportingFailure(input, async (name) => {
+      const replaced = name(await readVersion(input, replacedVersionId));
+      if (revokePolicyOf(input, replaced) !== 'on-finish') return;
+      // Only a key the vendor still accepts needs revoking (or reporting) again.
+      if (!(await isAccepted(input, replaced))) {
+        input.report.keyAlreadyRevoked(keyReference(replaced));
+        return;
+      }
+      input.log.info('resuming the revocation of the key this rotation replaced');
+      await revokeKey(input, replaced, replaced);
+    });
     return;
   }
-  await revokeOlder(input, currentId, versionWithLabel(metadata, AWSPREVIOUS));
+  // Never promote a version that holds no valid secret (a finishSecret run out of order).
+  await readVersion(input, token);
+  const replaced = await readVersion(input, currentId);
+  const policy = revokePolicyOf(input, replaced);
+  await revokeOlder(input, replaced, policy);
   await secrets.moveLabel(metadata.arn, AWSCURRENT, token, currentId);
   input.report.rotationCompleted(token, currentId);
-  await revokeReplaced(input, currentId, 'promoted');
+  if (policy === 'on-finish') {
+    await reportingFailure(input, (name) => revokeKey(input, name(replaced), replaced));
+  }
 }
 
-/** Under `next-rotation`, the key before the replaced one; it is out of use, so this runs first. */
+/**
+ * The key AWSPREVIOUS holds, which the coming promotion retires for good: `next-rotation`
+ * revokes it now. Under `on-finish` it should be dead already; if a rotation was cut short
+ * after its promotion and never retried, it is still accepted, and is revoked now instead.
+ */
 async function revokeOlder(
   input: StepInput,
-  replacedVersionId: string,
-  olderVersionId: string | undefined,
+  replaced: RotatedSecret,
+  policy: RevokePolicy,
 ): Promise<void> {
-  await reportingFailure(input, async (name) => {
-    const replaced = await readVersion(input, replacedVersionId);
-    input.report.provider(replaced.provider);
-    const policy = resolveRevokePolicy(replaced, input.metadata.arn, input.metadata.tags);
-    if (policy !== 'next-rotation') return;
-    if (olderVersionId === undefined) {
-      input.log.info('no earlier key to revoke yet', { policy });
-      return;
-    }
-    const target = await readVersion(input, olderVersionId);
-    name(target);
-    await revokeKey(input, target, replaced);
-  });
+  const olderVersionId = versionWithLabel(input.metadata, AWSPREVIOUS);
+  if (olderVersionId === undefined) {
+    if (policy === 'next-rotation') input.log.info('no earlier key to revoke yet', { policy });
+    return;
+  }
+  const older = await readVersion(input, olderVersionId);
+  if (policy === 'on-finish') {
+    if (older.provider !== replaced.provider || !(await isAccepted(input, older))) return;
+    input.log.warn('the key before the replaced one is still accepted; revoking it now', {
+      olderKey: keyReference(older),
+    });
+  } else if (older.provider === replaced.provider && !(await isAccepted(input, older))) {
+    input.report.keyAlreadyRevoked(keyReference(older));
+    return;
+  }
+  await revokeKey(input, older, replaced);
 }
 
-/** Under `on-finish`, the key AWSCURRENT held before this rotation promoted its version. */
-async function revokeReplaced(
-  input: StepInput,
-  replacedVersionId: string,
-  phase: 'promoted' | 'resumed',
-): Promise<void> {
-  await reportingFailure(input, async (name) => {
-    const replaced = await readVersion(input, replacedVersionId);
-    name(replaced);
-    input.report.provider(replaced.provider);
-    const policy = resolveRevokePolicy(replaced, input.metadata.arn, input.metadata.tags);
-    if (policy !== 'on-finish') return;
-    if (phase === 'resumed') input.log.info('finishing the revocation of a promoted rotation');
-    await revokeKey(input, replaced, replaced);
-  });
+/** Whether the vendor still accepts the key: its identity check passes, or says 401/403. */
+async function isAccepted(input: StepInput, secret: RotatedSecret): Promise<boolean> {
+  try {
+    await providerFor(secret).verifyIdentity(secret, input.vendor);
+    return true;
+  } catch (error) {
+    if (error instanceof KeyRejectedError) return false;
+    throw error;
+  }
 }
 
-/** Runs a revocation; a failure is reported and rethrown as RevocationFailedError. */
+function revokePolicyOf(input: StepInput, replaced: RotatedSecret): RevokePolicy {
+  input.report.provider(replaced.provider);
+  return resolveRevokePolicy(replaced, input.metadata.arn, input.metadata.tags);
+}
+
+/** Runs a revocation after the promotion; a failure is reported and rethrown. */
 async function reportingFailure(
   input: StepInput,
-  revocation: (name: (target: RotatedSecret) => void) => Promise<void>,
+  revocation: (name: <S extends RotatedSecret>(target: S) => S) => Promise<void>,
 ): Promise<void> {
   let target: RotatedSecret | undefined;
   try {
     await revocation((named) => {
       target = named;
+      return named;
     });
   } catch (error) {
     const key = target === undefined ? undefined : keyReference(target);

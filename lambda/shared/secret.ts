@@ -143,10 +143,11 @@ function parsePolytomic(record: Record<string, unknown>): PolytomicSecret {
     ...record,
     provider: 'polytomic',
     apiKey: requiredString(record, 'apiKey'),
-    organizationId: requiredString(record, 'organizationId'),
-    userId: requiredString(record, 'userId'),
+    organizationId: requiredId(record, 'organizationId'),
+    userId: requiredId(record, 'userId'),
   };
-  const standbyUserId = optionalString(record, 'standbyUserId');
+  const standbyUserId =
+    record.standbyUserId === undefined ? undefined : requiredId(record, 'standbyUserId');
   if (standbyUserId === secret.userId) {
     throw new SecretFormatError('standbyUserId', 'must name a different user than "userId"');
   }
@@ -222,6 +223,20 @@ function parseObject(text: string, what: string): Record<string, unknown> {
 // Keys that could reach an object's prototype are refused at any depth, before anything copies them.
 function rejectForbiddenKeys(key: string, value: unknown): unknown {
   if (FORBIDDEN_KEYS.has(key)) throw new SecretFormatError(key, 'is not allowed');
+  return value;
+}
+
+/** Polytomic ids (UUIDs) become URL path segments and revocation targets: keep them plain. */
+const VENDOR_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function requiredId(record: Record<string, unknown>, key: string): string {
+  const value = requiredString(record, key);
+  if (!VENDOR_ID.test(value)) {
+    throw new SecretFormatError(
+      key,
+      'must be a vendor id (1-128 letters, digits, ".", "_", ":" or "-")',
+    );
+  }
   return value;
 }
 

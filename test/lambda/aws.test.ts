@@ -57,6 +57,7 @@ describe('SecretsStore', () => {
       arn,
       rotationEnabled: true,
       kmsKeyId: undefined,
+      tags: {},
       versions: { [sm.versionIdOf(arn, 'AWSCURRENT')!]: ['AWSCURRENT'] },
     });
   });

@@ -1,7 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadRotatorConfig, parseRotatorConfig } from '../../lib/config';
+import {
+  auditIntervalMinutes,
+  ConfigError,
+  loadRotatorConfig,
+  parseRotatorConfig,
+} from '../../lib/config';
 
 const validSecret = {
   name: 'api-key-rotator/polytomic/prod',
@@ -41,6 +46,7 @@ describe('parseRotatorConfig', () => {
     expect(secret.rotationWindow.toHours()).toBe(4);
     expect(secret.readerRoleArns).toEqual([]);
     expect(secret.replicas).toEqual([]);
+    expect(config.audit).toEqual({ schedule: 'cron(0 6 * * ? *)', enabled: true });
   });
 
   it('accepts cron schedules, hour rates, readers, replicas and an imported partner key', () => {
@@ -181,6 +187,54 @@ describe('parseRotatorConfig', () => {
         },
       }),
     ).toEqual(['partnerKey: set either secretName (create it) or secretArn (import it), not both']);
+  });
+
+  it.each([
+    ['rate(1 hour)', 60],
+    ['rate(6 hours)', 360],
+    ['rate(90 minutes)', 90],
+    ['rate(2 days)', 2880],
+    ['cron(30 5 * * ? *)', 1440],
+    ['cron(0 7 ? * MON-FRI *)', 1440],
+  ])('accepts the audit schedule %s, running every %d minutes', (schedule, minutes) => {
+    const config = parseRotatorConfig({ secrets: [validSecret], audit: { schedule } });
+    expect(config.audit).toEqual({ schedule, enabled: true });
+    expect(auditIntervalMinutes(schedule)).toBe(minutes);
+  });
+
+  it.each([
+    ['rate(30 minutes)'],
+    ['rate(1 hours)'],
+    ['rate(6 hour)'],
+    ['rate(0 days)'],
+    ['cron(0 */6 * * ? *)'],
+    ['cron(0,30 6 * * ? *)'],
+    ['cron(0 24 * * ? *)'],
+    ['daily'],
+    [42],
+  ])('rejects the audit schedule %p with the accepted forms', (schedule) => {
+    expect(problemsOf({ secrets: [validSecret], audit: { schedule } })).toEqual([
+      expect.stringMatching(
+        /^audit\.schedule: .* is not an audit schedule: use "rate\(N hours\)" or "rate\(N days\)"/,
+      ),
+    ]);
+  });
+
+  it('pauses the audit schedule on request, and rejects unknown audit fields', () => {
+    expect(parseRotatorConfig({ secrets: [validSecret], audit: { enabled: false } }).audit).toEqual(
+      { schedule: 'cron(0 6 * * ? *)', enabled: false },
+    );
+    expect(
+      problemsOf({ secrets: [validSecret], audit: { enabled: 'no', timezone: 'Europe/Paris' } }),
+    ).toEqual([
+      expect.stringMatching(
+        /^audit\.timezone: unknown field \(expected one of schedule, enabled\)/,
+      ),
+      'audit.enabled: must be true or false, got "no"',
+    ]);
+    expect(problemsOf({ secrets: [validSecret], audit: 'daily' })).toEqual([
+      'audit: must be an object {"schedule", "enabled"}',
+    ]);
   });
 
   it('names the file in the error when loading', () => {

@@ -2,10 +2,14 @@ import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
+import { AUDIT_CHECKS } from '../../lambda/audit/findings';
 import { ApiKeyRotatorStack } from '../../lib/api-key-rotator-stack';
+import { AuditFunction } from '../../lib/audit-function';
 import { parseRotatorConfig } from '../../lib/config';
 import { ManagedApiKey } from '../../lib/managed-api-key';
 import { compliancePacks } from '../../lib/nag';
+import { NotificationTopic } from '../../lib/notification-topic';
+import { RotationKey } from '../../lib/rotation-key';
 
 const READER = 'arn:aws:iam::111122223333:role/sync-service';
 const POELIS_READER = 'arn:aws:iam::111122223333:role/poelis-reader';
@@ -72,9 +76,40 @@ function arnOf(id: string): Record<string, unknown> {
   return { 'Fn::GetAtt': [id, 'Arn'] };
 }
 
+/** A policy statement, as synthesized. */
+interface StatementJson {
+  readonly Sid?: string;
+  readonly Effect: string;
+  readonly Principal?: unknown;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: Record<string, unknown>;
+}
+
+/** The actions and resources the identity policies of the role `rolePrefix` allow. */
+function grantsOf(rolePrefix: string): { Action: string | string[]; Resource: unknown }[] {
+  const role = { Ref: logicalId('AWS::IAM::Role', rolePrefix) };
+  const policies = Object.values(resources('AWS::IAM::Policy')).filter((policy) =>
+    (prop(policy, 'Roles') as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify(role)),
+  );
+  expect(policies).toHaveLength(1);
+  const statements = prop(policies[0], 'PolicyDocument', 'Statement') as StatementJson[];
+  return statements.map((s) => ({ Action: s.Action, Resource: s.Resource }));
+}
+
+/** The statements of the rotation key's policy. */
+function rotationKeyStatements(): StatementJson[] {
+  const key = resources('AWS::KMS::Key')[logicalId('AWS::KMS::Key', 'RotationKey')];
+  return prop(key, 'KeyPolicy', 'Statement') as StatementJson[];
+}
+
 beforeAll(() => {
   const app = new App();
-  stack = new ApiKeyRotatorStack(app, 'RotatorUnderTest', { config, rotationCode: inlineCode });
+  stack = new ApiKeyRotatorStack(app, 'RotatorUnderTest', {
+    config,
+    rotationCode: inlineCode,
+    auditCode: inlineCode,
+  });
   template = Template.fromStack(stack);
 });
 
@@ -102,6 +137,8 @@ describe('KMS key', () => {
     expect([...bySid.keys()].sort()).toEqual([
       'AccountAdministersKey',
       'AccountWritesSecretsThroughSecretsManager',
+      'AuditFunctionDecryptsThroughSecretsManager',
+      'AuditFunctionDescribesKey',
       'RotationFunctionDescribesKey',
       'RotationFunctionUsesKeyThroughSecretsManager',
       'RotatorPoelisProdReadersDecrypt',
@@ -232,8 +269,9 @@ describe('managed secrets', () => {
     ]);
   });
 
-  it('deny reading the value to all but the function and configured readers, and block public policies', () => {
+  it('deny reading the value to all but the functions and configured readers, and block public policies', () => {
     const roleArn = arnOf(logicalId('AWS::IAM::Role', 'RotationFunctionRole'));
+    const auditRoleArn = arnOf(logicalId('AWS::IAM::Role', 'AuditFunctionRole'));
     const expectPolicy = (secretPrefix: string, readers: unknown[]): void => {
       template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
         SecretId: { Ref: logicalId('AWS::SecretsManager::Secret', secretPrefix) },
@@ -260,8 +298,9 @@ describe('managed secrets', () => {
         },
       });
     };
-    expectPolicy('RotatorPolytomicProd', [roleArn, READER]);
-    expectPolicy('RotatorPoelisProd', [roleArn, POELIS_READER]);
+    expectPolicy('RotatorPolytomicProd', [roleArn, auditRoleArn, READER]);
+    expectPolicy('RotatorPoelisProd', [roleArn, auditRoleArn, POELIS_READER]);
+    // The audit never reads the partner key, which can mint keys.
     expectPolicy('PolytomicPartnerKey', [roleArn]);
     expect(Object.keys(template.findResources('AWS::SecretsManager::ResourcePolicy'))).toHaveLength(
       3,
@@ -318,13 +357,7 @@ describe('rotation function', () => {
       'secretsmanager:PutSecretValue',
       'secretsmanager:UpdateSecretVersionStage',
     ];
-    const policies = Object.values(resources('AWS::IAM::Policy'));
-    expect(policies).toHaveLength(1);
-    const statements = prop(policies[0], 'PolicyDocument', 'Statement') as Record<
-      string,
-      unknown
-    >[];
-    const grants = statements.map((s) => ({ Action: s.Action, Resource: s.Resource }));
+    const grants = grantsOf('RotationFunctionRole');
     expect(grants).toEqual(
       expect.arrayContaining([
         { Action: rotate, Resource: ref('AWS::SecretsManager::Secret', 'RotatorPolytomicProd') },
@@ -355,7 +388,9 @@ describe('rotation function', () => {
   });
 
   it('may be invoked by Secrets Manager only from this account and for each managed secret', () => {
-    const permissions = template.findResources('AWS::Lambda::Permission');
+    const permissions = template.findResources('AWS::Lambda::Permission', {
+      Properties: { FunctionName: arnOf(logicalId('AWS::Lambda::Function', 'RotationFunction')) },
+    });
     expect(Object.keys(permissions)).toHaveLength(2);
     for (const prefix of ['RotatorPolytomicProd', 'RotatorPoelisProd']) {
       template.hasResourceProperties('AWS::Lambda::Permission', {
@@ -366,6 +401,262 @@ describe('rotation function', () => {
         SourceArn: { Ref: logicalId('AWS::SecretsManager::Secret', prefix) },
       });
     }
+  });
+});
+
+describe('audit function', () => {
+  const auditFunction = (): ResourceJson =>
+    resources('AWS::Lambda::Function')[logicalId('AWS::Lambda::Function', 'AuditFunction')];
+
+  it('runs the audit bundle on Node 24, arm64, for up to 15 minutes, never retried', () => {
+    expect(auditFunction().Properties).toMatchObject({
+      Handler: 'index.handler',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Timeout: 900,
+      MemorySize: 256,
+      ReservedConcurrentExecutions: 2,
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: {
+        LogFormat: 'JSON',
+        LogGroup: { Ref: logicalId('AWS::Logs::LogGroup', 'AuditFunctionLogs') },
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId('AWS::Lambda::Function', 'AuditFunction') },
+      MaximumRetryAttempts: 0,
+    });
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 90 },
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('gets exactly the environment the audit reads', () => {
+    expect(prop(auditFunction(), 'Environment', 'Variables')).toEqual({
+      ROTATOR_ALLOWED_ORIGINS: 'https://app.polytomic.com,https://api.poelis.com',
+      ROTATOR_PARTNER_KEY_SECRET_ID: {
+        Ref: logicalId('AWS::SecretsManager::Secret', 'PolytomicPartnerKey'),
+      },
+      ROTATOR_NOTIFY_TOPIC_ARN: { Ref: logicalId('AWS::SNS::Topic', 'NotificationsTopic') },
+      ROTATOR_EXPECTED_KMS_KEY_ARN: arnOf(logicalId('AWS::KMS::Key', 'RotationKey')),
+      ROTATOR_AUDIT_CONTINUATION_TOPIC_ARN: {
+        Ref: logicalId('AWS::SNS::Topic', 'AuditFunctionContinuationTopic'),
+      },
+      ROTATOR_AUDIT_INTERVAL_MINUTES: '1440',
+      POWERTOOLS_SERVICE_NAME: 'api-key-rotator',
+      POWERTOOLS_METRICS_NAMESPACE: 'ApiKeyRotator',
+    });
+  });
+
+  it('is started daily at 06:00 UTC with the scheduled time as input, by a role that may only invoke it', () => {
+    const functionArn = arnOf(logicalId('AWS::Lambda::Function', 'AuditFunction'));
+    const scheduleRole = logicalId('AWS::IAM::Role', 'AuditFunctionScheduleRole');
+    template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 6 * * ? *)',
+      ScheduleExpressionTimezone: 'Etc/UTC',
+      State: 'ENABLED',
+      Target: Match.objectLike({
+        Arn: functionArn,
+        RoleArn: arnOf(scheduleRole),
+        Input: '{"scheduledTime":"<aws.scheduler.scheduled-time>"}',
+      }),
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: Match.absent(),
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
+    });
+    expect(grantsOf('AuditFunctionScheduleRole')).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        Resource: [functionArn, { 'Fn::Join': ['', [functionArn, ':*']] }],
+      },
+    ]);
+  });
+
+  it('continues long runs through an encrypted, TLS-only topic it is subscribed to', () => {
+    const topic = logicalId('AWS::SNS::Topic', 'AuditFunctionContinuationTopic');
+    const functionArn = arnOf(logicalId('AWS::Lambda::Function', 'AuditFunction'));
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      DisplayName: 'api-key-rotator audit continuations',
+      KmsMasterKeyId: arnOf(logicalId('AWS::KMS::Key', 'NotificationsKey')),
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topic }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+    template.resourceCountIs('AWS::SNS::Subscription', 1);
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      TopicArn: { Ref: topic },
+      Endpoint: functionArn,
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: functionArn,
+      Principal: 'sns.amazonaws.com',
+      SourceArn: { Ref: topic },
+    });
+  });
+
+  it('may only read: list the secrets, read the managed ones, check their key and publish', () => {
+    const ref = (type: string, prefix: string): unknown => ({ Ref: logicalId(type, prefix) });
+    const grants = grantsOf('AuditFunctionRole');
+    expect(grants).toEqual([
+      {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: arnOf(logicalId('AWS::Logs::LogGroup', 'AuditFunctionLogs')),
+      },
+      { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+      { Action: 'secretsmanager:ListSecrets', Resource: '*' },
+      { Action: 'kms:DescribeKey', Resource: arnOf(logicalId('AWS::KMS::Key', 'RotationKey')) },
+      { Action: 'sns:Publish', Resource: ref('AWS::SNS::Topic', 'NotificationsTopic') },
+      {
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: arnOf(logicalId('AWS::KMS::Key', 'NotificationsKey')),
+      },
+      { Action: 'sns:Publish', Resource: ref('AWS::SNS::Topic', 'AuditFunctionContinuationTopic') },
+      {
+        Action: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:ListSecretVersionIds',
+        ],
+        Resource: [
+          ref('AWS::SecretsManager::Secret', 'RotatorPolytomicProd'),
+          ref('AWS::SecretsManager::Secret', 'RotatorPoelisProd'),
+        ],
+      },
+    ]);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      Description: 'Runs the api-key-rotator audit (read-only)',
+      ManagedPolicyArns: Match.absent(),
+    });
+  });
+
+  it('is granted no action that writes, on any policy that names its role', () => {
+    const roleArn = arnOf(logicalId('AWS::IAM::Role', 'AuditFunctionRole'));
+    const keyGrants = rotationKeyStatements().filter(
+      (s) => JSON.stringify(s.Principal) === JSON.stringify({ AWS: roleArn }),
+    );
+    const actions = [...grantsOf('AuditFunctionRole'), ...keyGrants].flatMap((g) => g.Action);
+    const writes =
+      /^(secretsmanager:(Put|Update|Rotate|CancelRotate|Delete|Create|Restore|Tag|Untag|Replicate|Remove|StopReplication|Validate)|kms:(Encrypt|ReEncrypt|GenerateDataKey$|Create|Put|Schedule|Disable|Enable|Delete|Update|Retire|Revoke)|iam:|lambda:|.*\*$)/;
+    const wildcardExceptions = ['kms:GenerateDataKey*']; // SNS publishing to the encrypted topics
+    expect(actions.filter((a) => writes.test(a) && !wildcardExceptions.includes(a))).toEqual([]);
+    for (const forbidden of [
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:UpdateSecretVersionStage',
+      'secretsmanager:RotateSecret',
+      'secretsmanager:DeleteSecret',
+      'kms:Encrypt',
+    ]) {
+      expect(actions).not.toContain(forbidden);
+    }
+    // The one data-key action is on the notification topics' key, never the secrets' key.
+    expect(
+      grantsOf('AuditFunctionRole').filter((g) => g.Action.includes('kms:GenerateDataKey*')),
+    ).toEqual([
+      {
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: arnOf(logicalId('AWS::KMS::Key', 'NotificationsKey')),
+      },
+    ]);
+  });
+
+  it('decrypts only through Secrets Manager, only the managed secrets, and describes the key', () => {
+    const roleArn = arnOf(logicalId('AWS::IAM::Role', 'AuditFunctionRole'));
+    const bySid = new Map(rotationKeyStatements().map((s) => [s.Sid, s]));
+    const decrypt = bySid.get('AuditFunctionDecryptsThroughSecretsManager');
+    expect(decrypt).toMatchObject({
+      Effect: 'Allow',
+      Principal: { AWS: roleArn },
+      Action: 'kms:Decrypt',
+      Condition: {
+        StringEquals: {
+          'kms:ViaService': {
+            'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
+          },
+        },
+      },
+    });
+    const patterns = JSON.stringify(decrypt?.Condition?.StringLike);
+    expect(patterns).toContain(':secret:rotator/polytomic/prod-??????');
+    expect(patterns).toContain(':secret:rotator/poelis/prod-??????');
+    expect(patterns).not.toContain('partner-key');
+    expect(bySid.get('AuditFunctionDescribesKey')).toMatchObject({
+      Principal: { AWS: roleArn },
+      Action: 'kms:DescribeKey',
+    });
+  });
+
+  it('alarms on each check that fails or cannot complete, and on incomplete runs', () => {
+    const topic = { Ref: logicalId('AWS::SNS::Topic', 'NotificationsTopic') };
+    for (const metricName of ['AuditCheckFailed', 'AuditCheckErrored']) {
+      const alarms = Object.values(
+        template.findResources('AWS::CloudWatch::Alarm', {
+          Properties: { MetricName: metricName },
+        }),
+      ).map((alarm) => alarm.Properties as Record<string, unknown>);
+      const checkOf = (alarm: Record<string, unknown>): string | undefined =>
+        (alarm.Dimensions as { Name: string; Value: string }[]).find((d) => d.Name === 'check')
+          ?.Value;
+      expect(alarms.map(checkOf)).toEqual([...AUDIT_CHECKS]);
+      for (const alarm of alarms) {
+        expect(alarm).toMatchObject({
+          Namespace: 'ApiKeyRotator',
+          Dimensions: [{ Name: 'check' }, { Name: 'service', Value: 'api-key-rotator' }],
+          Statistic: 'Sum',
+          Threshold: 1,
+          AlarmActions: [topic],
+        });
+      }
+    }
+    // The overdue-rotation alarm is the rotation-not-overdue check failing.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 18);
+    expect(JSON.stringify(template.toJSON())).not.toContain('RotationOverdue');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'AuditCheckFailed',
+      Dimensions: [
+        { Name: 'check', Value: 'rotation-not-overdue' },
+        { Name: 'service', Value: 'api-key-rotator' },
+      ],
+      AlarmDescription: Match.stringLikeRegexp('rotation-not-overdue failed'),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SNS',
+      MetricName: 'NumberOfNotificationsFailed',
+      Dimensions: [
+        {
+          Name: 'TopicName',
+          Value: {
+            'Fn::GetAtt': [
+              logicalId('AWS::SNS::Topic', 'AuditFunctionContinuationTopic'),
+              'TopicName',
+            ],
+          },
+        },
+      ],
+      AlarmActions: [topic],
+    });
   });
 });
 
@@ -391,10 +682,11 @@ describe('monitoring', () => {
     });
   });
 
-  it('alarms on function errors, rotation failure events, overdue rotations and each incident metric', () => {
+  it('alarms on function errors, rotation failure events, each incident metric and the audit', () => {
     const topic = { Ref: logicalId('AWS::SNS::Topic', 'NotificationsTopic') };
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(6);
+    // Rotation: 2 + 3 incident metrics; audit: errors, incomplete, continuation, 5 checks x 2.
+    expect(alarms).toHaveLength(18);
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({
         AlarmActions: [topic],
@@ -404,15 +696,20 @@ describe('monitoring', () => {
         Statistic: 'Sum',
       });
     }
-    expect(alarmsOn('Errors')[0].Properties).toMatchObject({
-      Namespace: 'AWS/Lambda',
-      Dimensions: [
+    expect(alarmsOn('Errors').map((a) => a.Properties.Dimensions)).toEqual([
+      [
         {
           Name: 'FunctionName',
           Value: { Ref: logicalId('AWS::Lambda::Function', 'RotationFunction') },
         },
       ],
-    });
+      [
+        {
+          Name: 'FunctionName',
+          Value: { Ref: logicalId('AWS::Lambda::Function', 'AuditFunction') },
+        },
+      ],
+    ]);
     expect(alarmsOn('TriggeredRules')[0].Properties).toMatchObject({
       Namespace: 'AWS/Events',
       Dimensions: [
@@ -426,7 +723,7 @@ describe('monitoring', () => {
       'RotationStepFailed',
       'RevocationFailed',
       'ManualRevocationRequired',
-      'RotationOverdue',
+      'AuditIncomplete',
     ]) {
       expect(alarmsOn(metricName).map((a) => a.Properties)).toEqual([
         expect.objectContaining({
@@ -476,6 +773,13 @@ describe('monitoring', () => {
       'Rotation function',
       'Rotation incidents',
       'RotationStepFailed',
+      'Audit alarms',
+      'Audit function',
+      'Audit: secrets failing each check',
+      'Audit: checks that could not complete',
+      'AuditSecretsAudited',
+      'AuditCheckErrored',
+      'rotation-not-overdue',
     ]) {
       expect(body).toContain(text);
     }
@@ -486,6 +790,7 @@ describe('outputs', () => {
   it('give the secret ARNs, rotate-now console URLs, function name and topic ARN', () => {
     const outputs = template.findOutputs('*');
     expect(Object.keys(outputs).sort()).toEqual([
+      'AuditFunctionName',
       'NotificationTopicArn',
       'PartnerKeySecretArn',
       'RotationFunctionName',
@@ -540,12 +845,19 @@ describe('compliance', () => {
       node.node.children.forEach(visit);
     };
     visit(stack);
+    const auditFunctionId = logicalId('AWS::Lambda::Function', 'AuditFunction');
     expect(acknowledgements.map(([id]) => id.replace(/^[A-Za-z]+::/, '')).sort()).toEqual([
       'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-IAM5[Resource::*]',
+      `AwsSolutions-IAM5[Resource::<${auditFunctionId}.Arn>:*]`,
       'AwsSolutions-SMG4',
       'Serverless-EventBusDLQ',
+      'Serverless-LambdaAsyncFailureDestination',
       'Serverless-LambdaDLQ',
+      'Serverless-LambdaDLQ',
+      'Serverless-SNSRedrivePolicy',
     ]);
     for (const [, reason] of acknowledgements) {
       expect(typeof reason === 'string' && reason.length > 40).toBe(true);
@@ -559,14 +871,8 @@ describe('compliance', () => {
 });
 
 describe('variants', () => {
-  it('reads an imported partner key with its own key, and monitors an audit function', () => {
+  it('reads an imported partner key with its own key, and runs the audit on the configured schedule', () => {
     const app = new App();
-    // A standalone stack: the audit function is deployed elsewhere and only imported here.
-    const auditFunction = lambda.Function.fromFunctionArn(
-      new Stack(),
-      'Audit',
-      'arn:aws:lambda:eu-west-1:111122223333:function:api-key-rotator-audit',
-    );
     const imported = new ApiKeyRotatorStack(app, 'Imported', {
       config: parseRotatorConfig({
         partnerKey: {
@@ -576,37 +882,48 @@ describe('variants', () => {
         secrets: [
           { name: 'p', provider: 'polytomic', schedule: 'rate(7 days)', rotationWindow: '2h' },
         ],
+        audit: { schedule: 'rate(6 hours)', enabled: false },
       }),
       rotationCode: inlineCode,
-      auditFunction,
+      auditCode: inlineCode,
     });
     const importedTemplate = Template.fromStack(imported);
     importedTemplate.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const functions = Object.values(resources('AWS::Lambda::Function', importedTemplate));
+    expect(functions).toHaveLength(2);
+    for (const fn of functions) {
+      expect(prop(fn, 'Environment', 'Variables', 'ROTATOR_PARTNER_KEY_SECRET_ID')).toBe(
+        'arn:aws:secretsmanager:eu-west-1:111122223333:secret:partner-AbC123',
+      );
+    }
+    const statements = Object.values(resources('AWS::IAM::Policy', importedTemplate)).flatMap(
+      (policy) => prop(policy, 'PolicyDocument', 'Statement') as StatementJson[],
+    );
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: 'secretsmanager:GetSecretValue',
+          Resource: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:partner-AbC123',
+        }),
+        expect.objectContaining({
+          Action: 'kms:Decrypt',
+          Resource: 'arn:aws:kms:eu-west-1:111122223333:key/abcd',
+        }),
+      ]),
+    );
+    // Only the rotation function may read the partner key: one grant, not two.
+    expect(
+      statements.filter((statement) => JSON.stringify(statement).includes('partner-AbC123')),
+    ).toHaveLength(1);
+    // The schedule is paused, and the function told the interval of the configured one.
+    importedTemplate.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(6 hours)',
+      State: 'DISABLED',
+    });
     importedTemplate.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
-        Variables: Match.objectLike({
-          ROTATOR_PARTNER_KEY_SECRET_ID:
-            'arn:aws:secretsmanager:eu-west-1:111122223333:secret:partner-AbC123',
-        }),
+        Variables: Match.objectLike({ ROTATOR_AUDIT_INTERVAL_MINUTES: '360' }),
       },
-    });
-    importedTemplate.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: 'secretsmanager:GetSecretValue',
-            Resource: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:partner-AbC123',
-          }),
-          Match.objectLike({
-            Action: 'kms:Decrypt',
-            Resource: 'arn:aws:kms:eu-west-1:111122223333:key/abcd',
-          }),
-        ]),
-      },
-    });
-    importedTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'Errors',
-      Dimensions: [{ Name: 'FunctionName', Value: 'api-key-rotator-audit' }],
     });
   });
 
@@ -619,11 +936,15 @@ describe('variants', () => {
         ],
       }),
       rotationCode: inlineCode,
+      auditCode: inlineCode,
     });
     const poelisTemplate = Template.fromStack(poelisOnly);
     poelisTemplate.resourceCountIs('AWS::SecretsManager::Secret', 1);
-    const fn = Object.values(resources('AWS::Lambda::Function', poelisTemplate))[0];
-    expect(prop(fn, 'Environment', 'Variables', 'ROTATOR_PARTNER_KEY_SECRET_ID')).toBeUndefined();
+    const functions = Object.values(resources('AWS::Lambda::Function', poelisTemplate));
+    expect(functions).toHaveLength(2);
+    for (const fn of functions) {
+      expect(prop(fn, 'Environment', 'Variables', 'ROTATOR_PARTNER_KEY_SECRET_ID')).toBeUndefined();
+    }
   });
 
   it('refuses two secret names that map to the same construct id', () => {
@@ -638,6 +959,7 @@ describe('variants', () => {
             ],
           }),
           rotationCode: inlineCode,
+          auditCode: inlineCode,
         }),
     ).toThrow('Two secret names map to the construct id "AB": rename one.');
   });
@@ -652,6 +974,7 @@ describe('ManagedApiKey', () => {
         ],
       }),
       rotationCode: inlineCode,
+      auditCode: inlineCode,
     });
     const common = {
       provider: 'poelis' as const,
@@ -681,12 +1004,14 @@ describe('ManagedApiKey', () => {
         ],
       }),
       rotationCode: inlineCode,
+      auditCode: inlineCode,
     });
     new ManagedApiKey(host, 'Defaults', {
       secretName: 'added/later',
       provider: 'poelis',
       rotationFunction: host.rotationFunction,
       rotationKey: host.rotationKey,
+      auditFunction: host.auditFunction,
     });
     const hostTemplate = Template.fromStack(host);
     hostTemplate.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
@@ -697,10 +1022,47 @@ describe('ManagedApiKey', () => {
       Name: 'added/later',
       Tags: Match.arrayWith([{ Key: 'api-key-rotator:revoke-previous', Value: 'on-finish' }]),
     });
-    // The key learns of a secret added after it: the function may use it for that secret too.
-    expect(JSON.stringify(hostTemplate.findResources('AWS::KMS::Key'))).toContain(
-      ':secret:added/later-??????',
-    );
+    // The key learns of a secret added after it: both functions may use it for that secret too.
+    const keyPolicy = hostTemplate.findResources('AWS::KMS::Key', {
+      Properties: { Description: 'Encrypts the API keys rotated by api-key-rotator' },
+    });
+    const statements = (
+      Object.values(keyPolicy)[0].Properties as {
+        KeyPolicy: { Statement: { Sid: string; Condition?: unknown }[] };
+      }
+    ).KeyPolicy.Statement;
+    for (const sid of [
+      'RotationFunctionUsesKeyThroughSecretsManager',
+      'AuditFunctionDecryptsThroughSecretsManager',
+    ]) {
+      expect(JSON.stringify(statements.find((s) => s.Sid === sid)?.Condition)).toContain(
+        ':secret:added/later-??????',
+      );
+    }
+    hostTemplate.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'ReadAuditedSecrets',
+            Resource: Match.arrayWith([{ Ref: Match.stringLikeRegexp('^Defaults') }]),
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('AuditFunction', () => {
+  it('rejects a schedule it cannot tell the function the interval of, before deployment', () => {
+    const host = new Stack();
+    const common = {
+      rotationKey: new RotationKey(host, 'Key'),
+      notificationTopic: new NotificationTopic(host, 'Topic').topic,
+      code: inlineCode,
+    };
+    expect(
+      () => new AuditFunction(host, 'Hourly', { ...common, schedule: 'cron(0 * * * ? *)' }),
+    ).toThrow(/^AuditFunction: "cron\(0 \* \* \* \? \*\)" is not an audit schedule/);
   });
 });
 

@@ -4,6 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { AUDIT_CHECKS } from '../../lambda/audit/findings';
+import type { AuditRunResult } from '../../lambda/audit/handler';
 import { startLocalWorld } from '../../local/world';
 import {
   configureRotation,
@@ -13,7 +15,17 @@ import {
 } from '../../local/scenarios';
 
 const root = join(__dirname, '..', '..');
-const bundle = join(root, 'dist', 'lambda', 'rotation', 'index.js');
+const bundles = {
+  RotationFunction: join(root, 'dist', 'lambda', 'rotation', 'index.js'),
+  AuditFunction: join(root, 'dist', 'lambda', 'audit', 'index.js'),
+};
+
+/** A deployed environment minus its public origins: the local world's vendors are on loopback. */
+function withoutPublicOrigins(environment: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(environment).filter(([name]) => name !== 'ROTATOR_ALLOWED_ORIGINS'),
+  );
+}
 
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -25,7 +37,8 @@ describe('npx cdk synth', () => {
 
   beforeAll(() => {
     // `npm test` bundles before jest; build it when this file runs alone.
-    if (!existsSync(bundle)) execFileSync('npm', ['run', 'bundle'], { cwd: root, stdio: 'ignore' });
+    if (!Object.values(bundles).every(existsSync))
+      execFileSync('npm', ['run', 'bundle'], { cwd: root, stdio: 'ignore' });
     outdir = mkdtempSync(join(tmpdir(), 'rotator-synth-'));
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -60,8 +73,11 @@ describe('npx cdk synth', () => {
     expect(existsSync(join(outdir, 'ApiKeyRotator.template.json'))).toBe(true);
   });
 
-  /** The rotation function's code folder and environment, as the template deploys them. */
-  function deployedFunction(): { file: string; environment: Record<string, string> } {
+  /** A function's code file and environment, as the template deploys them. */
+  function deployedFunction(name: keyof typeof bundles): {
+    file: string;
+    environment: Record<string, string>;
+  } {
     const template = JSON.parse(
       readFileSync(join(outdir, 'ApiKeyRotator.template.json'), 'utf8'),
     ) as {
@@ -76,29 +92,34 @@ describe('npx cdk synth', () => {
         }
       >;
     };
-    const [fn] = Object.values(template.Resources).filter(
-      (r) => r.Type === 'AWS::Lambda::Function',
+    const functions = Object.entries(template.Resources).filter(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(name),
     );
+    expect(functions).toHaveLength(1);
+    const [[, fn]] = functions;
     const assetHash = fn.Properties.Code?.S3Key?.replace(/\.zip$/, '');
     const environment: Record<string, string> = {};
-    for (const [name, value] of Object.entries(fn.Properties.Environment?.Variables ?? {})) {
+    for (const [variable, value] of Object.entries(fn.Properties.Environment?.Variables ?? {})) {
       // Values that are references to other resources only exist in a deployed stack.
-      if (typeof value === 'string') environment[name] = value;
+      if (typeof value === 'string') environment[variable] = value;
     }
     return { file: join(outdir, `asset.${assetHash}`, 'index.js'), environment };
   }
 
-  it('rotates a key in the local world with the exact file the template deploys', async () => {
-    const deployed = deployedFunction();
+  it('rotates a key in the local world with the exact file the template deploys, and the deployed audit finds it in sync', async () => {
+    const deployed = deployedFunction('RotationFunction');
     expect(deployed.environment.ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY).toBe('true');
     const world = await startLocalWorld();
     try {
       const clients = localClients(world);
-      const { ROTATOR_ALLOWED_ORIGINS: _publicOrigins, ...environment } = deployed.environment;
-      const functionArn = world.registerRotationFunction({ file: deployed.file, environment });
+      const functionArn = world.registerRotationFunction({
+        file: deployed.file,
+        environment: withoutPublicOrigins(deployed.environment),
+      });
+      const kmsKeyArn = await createCustomerManagedKey(clients);
       const fixture = await provisionPolytomicSecret(world, clients, {
         name: 'deployed/polytomic',
-        kmsKeyId: await createCustomerManagedKey(clients),
+        kmsKeyId: kmsKeyArn,
       });
       const before = await clients.secrets.send(
         new GetSecretValueCommand({ SecretId: fixture.secretArn }),
@@ -122,6 +143,25 @@ describe('npx cdk synth', () => {
       expect(current.userId).toBe(fixture.standbyUserId);
       expect(world.polytomic.admin.keyStatus(current.apiKey)).toBe('live');
       expect(world.polytomic.admin.keyStatus(oldKey)).toBe('revoked');
+
+      const audit = deployedFunction('AuditFunction');
+      expect(audit.environment.ROTATOR_AUDIT_INTERVAL_MINUTES).toBe('1440');
+      world.runner.register('deployed-audit', {
+        kind: 'bundle',
+        file: audit.file,
+        timeoutMs: 60_000,
+        // The key and topic ARNs are references in the template; the local key stands in.
+        environment: world.rotationEnvironment({
+          ...withoutPublicOrigins(audit.environment),
+          ROTATOR_EXPECTED_KMS_KEY_ARN: kmsKeyArn,
+        }),
+      });
+      const outcome = await world.runner.invoke('deployed-audit', {});
+      expect(outcome.ok).toBe(true);
+      const result = (outcome.ok ? outcome.payload : undefined) as AuditRunResult;
+      expect(result.secretsAudited).toBe(1);
+      expect(result.findings).toEqual([]);
+      expect(Object.keys(result.summary).sort()).toEqual([...AUDIT_CHECKS].sort());
       clients.secrets.destroy();
       clients.kms.destroy();
     } finally {
@@ -129,19 +169,12 @@ describe('npx cdk synth', () => {
     }
   });
 
-  it('deploys exactly the bundled rotation function', () => {
-    const template = JSON.parse(
-      readFileSync(join(outdir, 'ApiKeyRotator.template.json'), 'utf8'),
-    ) as {
-      Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: string } } }>;
-    };
-    const functions = Object.values(template.Resources).filter(
-      (r) => r.Type === 'AWS::Lambda::Function',
-    );
-    expect(functions).toHaveLength(1);
-    const assetHash = functions[0].Properties.Code?.S3Key?.replace(/\.zip$/, '');
-    const deployed = join(outdir, `asset.${assetHash}`, 'index.js');
-    expect(existsSync(deployed)).toBe(true);
-    expect(sha256(deployed)).toBe(sha256(bundle));
-  });
+  it.each(Object.entries(bundles) as [keyof typeof bundles, string][])(
+    'deploys exactly the bundled %s',
+    (name, bundle) => {
+      const deployed = deployedFunction(name).file;
+      expect(existsSync(deployed)).toBe(true);
+      expect(sha256(deployed)).toBe(sha256(bundle));
+    },
+  );
 });

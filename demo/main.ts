@@ -1,0 +1,62 @@
+/**
+ * `npm start`: the whole story of api-key-rotator in the local world, no AWS account needed.
+ *
+ *   --json       print the story's facts as one JSON line instead of the narration
+ *   --no-color   no colours (also NO_COLOR=1, or when stdout is not a terminal)
+ *
+ * Exits 0 when every fact of the story holds, 1 when one does not, 2 when the story could not run.
+ */
+import { parseArgs } from 'node:util';
+import { describeError } from '../lambda/shared/errors';
+import { HumanNarrator, JsonNarrator, type Narrator } from './narrator';
+import { runStory } from './story';
+import { colorsFor, RecordingOutput } from './terminal';
+
+const USAGE = `Usage: npm start -- [--json] [--no-color]
+
+Runs the api-key-rotator story in the local world: deploy, a scheduled and a forced Polytomic
+rotation under a calling app, a Poelis assisted rotation, the audit, and the facts that must hold.
+  --json       print the story's facts as one JSON line instead of the narration
+  --no-color   no colours (also NO_COLOR=1, or when stdout is not a terminal)
+`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      json: { type: 'boolean', default: false },
+      'no-color': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const output = new RecordingOutput(process.stdout);
+  const narrator: Narrator = values.json
+    ? new JsonNarrator(output)
+    : new HumanNarrator(output, colorsFor(output, process.env, values['no-color']));
+  try {
+    const summary = await runStory(narrator, output);
+    narrator.finish(summary);
+    return summary.ok ? 0 : 1;
+  } catch (error) {
+    // Our errors, the SDK's and the simulators' never carry key values.
+    const { name, message } = describeError(error);
+    if (values.json) output.write(`${JSON.stringify({ ok: false, error: { name, message } })}\n`);
+    else process.stderr.write(`\nThe story could not run: ${name}: ${message}\n`);
+    return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${describeError(error).message}\n${USAGE}`);
+    process.exitCode = 2;
+  },
+);

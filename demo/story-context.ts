@@ -1,0 +1,46 @@
+/** What every chapter of the story works with, and the checks they share. */
+import type { HttpClient } from '../lambda/http/client';
+import { describeKey, keyReference } from '../lambda/shared/key-reference';
+import type { RotatedSecret } from '../lambda/shared/secret';
+import type { AppLoop } from './app-loop';
+import { probeKey } from './key-probe';
+import type { Narrator } from './narrator';
+import type { RotatedSecretRef, RotationRunDependencies } from './rotation-run';
+import type { DemoWorld } from './setup';
+import type { OldKeyFact } from './summary';
+
+export interface StoryContext {
+  readonly demo: DemoWorld;
+  readonly narrator: Narrator;
+  /** The rotator's vendor HTTP client, for probes and the audit. */
+  readonly http: HttpClient;
+  readonly polytomicSecret: RotatedSecretRef;
+  readonly poelisSecret: RotatedSecretRef;
+}
+
+export function rotationDependencies(
+  context: StoryContext,
+  app?: AppLoop,
+): RotationRunDependencies {
+  return {
+    emulator: context.demo.world.aws,
+    secretsManager: context.demo.clients.secrets,
+    narrator: context.narrator,
+    ...(app === undefined ? {} : { app }),
+  };
+}
+
+/** Asks the vendor about a replaced key and reports what it answered (401: dead). */
+export async function probeOldKey(
+  context: StoryContext,
+  secret: RotatedSecretRef,
+  previous: RotatedSecret,
+): Promise<OldKeyFact> {
+  const status = await probeKey(context.http, context.demo.clients.secrets, secret.arn, previous);
+  const key = keyReference(previous);
+  context.narrator.line(
+    status === 401 ? 'ok' : 'fail',
+    `old key ${describeKey(key)} → ${status} from the vendor`,
+  );
+  return { secret: secret.name, ...key, status };
+}

@@ -1,0 +1,280 @@
+import type { SecretsStore } from '../aws/secrets';
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../aws/secrets';
+import { IdentityMismatchError, KeyRejectedError } from '../providers/errors';
+import type { ProviderContext } from '../providers/provider';
+import { providerFor } from '../providers/registry';
+import { describeKey, keyReference } from '../shared/key-reference';
+import {
+  DEFAULT_REVOKE_POLICY,
+  parseSecret,
+  SecretFormatError,
+  type RotatedSecret,
+} from '../shared/secret';
+import { checkNotCompleted, finding, type AuditFinding, type AuditSubject } from './findings';
+import { versionWithStage, type SecretSnapshot, type VersionInfo } from './secret-snapshot';
+
+/** What the two vendor checks work with. */
+export interface KeyCheckContext {
+  readonly subject: AuditSubject;
+  readonly snapshot: SecretSnapshot;
+  readonly secrets: SecretsStore;
+  readonly vendor: ProviderContext;
+}
+
+/** How the vendor answered a key's identity check. */
+type KeyProbe =
+  | { readonly kind: 'accepted' }
+  | { readonly kind: 'rejected'; readonly status: number }
+  | { readonly kind: 'wrong-identity'; readonly message: string };
+
+/** Deprecated versions read at most when looking for the key before AWSPREVIOUS. */
+const MAX_DEPRECATED_VERSIONS_READ = 5;
+
+/** current-key-works and previous-key-revoked, reading AWSCURRENT once for both. */
+export async function checkKeys(context: KeyCheckContext): Promise<AuditFinding[]> {
+  const current = await readCurrent(context);
+  const currentFinding =
+    'finding' in current ? current.finding : await checkCurrentKey(context, current.secret);
+  const currentApiKey = 'secret' in current ? current.secret.apiKey : undefined;
+  return [currentFinding, await checkPreviousKeyRevoked(context, currentApiKey)];
+}
+
+async function readCurrent(context: KeyCheckContext): Promise<VersionRead> {
+  const version = versionWithStage(context.snapshot, AWSCURRENT);
+  if (version === undefined) {
+    return {
+      finding: finding(
+        context.subject,
+        'current-key-works',
+        'fail',
+        'The secret has no AWSCURRENT version. Store the key as described in the README.',
+      ),
+    };
+  }
+  return readVersion(context, version, 'current-key-works', 'AWSCURRENT');
+}
+
+/** current-key-works: AWSCURRENT authenticates at the vendor as the principal the secret names. */
+async function checkCurrentKey(
+  context: KeyCheckContext,
+  secret: RotatedSecret,
+): Promise<AuditFinding> {
+  const { subject } = context;
+  const check = 'current-key-works';
+  const key = keyReference(secret);
+  let probe: KeyProbe;
+  try {
+    probe = await probeKey(secret, context.vendor);
+  } catch (error) {
+    return checkNotCompleted(
+      subject,
+      check,
+      `check AWSCURRENT key ${describeKey(key)}`,
+      error,
+      key,
+    );
+  }
+  switch (probe.kind) {
+    case 'accepted':
+      return finding(
+        subject,
+        check,
+        'pass',
+        `AWSCURRENT key ${describeKey(key)} authenticates at ${secret.provider} as expected.`,
+        key,
+      );
+    case 'rejected':
+      return finding(
+        subject,
+        check,
+        'fail',
+        `${secret.provider} rejects the AWSCURRENT key ${describeKey(key)} with ${probe.status}: applications reading this secret cannot authenticate. ${replaceKeyAdvice(secret, subject)}`,
+        key,
+      );
+    case 'wrong-identity':
+      return finding(subject, check, 'fail', probe.message, key);
+  }
+}
+
+/**
+ * previous-key-revoked: the key the policy says is done is dead at the vendor — AWSPREVIOUS
+ * under `on-finish`, the version before it under `next-rotation`. A live Poelis key gets a
+ * reminder naming it until the operator revokes it in the web app.
+ */
+async function checkPreviousKeyRevoked(
+  context: KeyCheckContext,
+  currentApiKey: string | undefined,
+): Promise<AuditFinding> {
+  const { subject, snapshot } = context;
+  const check = 'previous-key-revoked';
+  const previousVersion = versionWithStage(snapshot, AWSPREVIOUS);
+  if (previousVersion === undefined) {
+    return finding(subject, check, 'pass', 'No AWSPREVIOUS version yet: no earlier key to check.');
+  }
+  const read = await readVersion(context, previousVersion, check, 'AWSPREVIOUS');
+  if ('finding' in read) return read.finding;
+  const policy = read.secret.revokePrevious ?? DEFAULT_REVOKE_POLICY;
+  const target =
+    policy === 'on-finish'
+      ? { secret: read.secret, what: `AWSPREVIOUS key ${describeKey(keyReference(read.secret))}` }
+      : await keyBeforePrevious(context, previousVersion, read.secret);
+  if ('finding' in target) return target.finding;
+
+  const { secret, what } = target;
+  const key = keyReference(secret);
+  if (secret.apiKey === currentApiKey) {
+    return finding(subject, check, 'pass', `${what} is also AWSCURRENT's key.`, key);
+  }
+  let probe: KeyProbe;
+  try {
+    probe = await probeKey(secret, context.vendor);
+  } catch (error) {
+    return checkNotCompleted(subject, check, `check ${what}`, error, key);
+  }
+  if (probe.kind === 'rejected') {
+    return finding(
+      subject,
+      check,
+      'pass',
+      `${what} is revoked (${secret.provider} answers ${probe.status}).`,
+      key,
+    );
+  }
+  return finding(
+    subject,
+    check,
+    'fail',
+    `${what} still works at ${secret.provider}, but policy ${policy} says it is revoked. ${revokeAdvice(secret, subject)}`,
+    key,
+  );
+}
+
+type RevocationTarget =
+  { readonly secret: RotatedSecret; readonly what: string } | { readonly finding: AuditFinding };
+
+/** Under next-rotation, AWSPREVIOUS stays live by design; the key before it must be dead. */
+async function keyBeforePrevious(
+  context: KeyCheckContext,
+  previousVersion: VersionInfo,
+  previous: RotatedSecret,
+): Promise<RevocationTarget> {
+  const { subject } = context;
+  const check = 'previous-key-revoked';
+  let older: RotatedSecret | undefined;
+  try {
+    older = await findKeyBefore(context, previousVersion, previous);
+  } catch (error) {
+    return {
+      finding: checkNotCompleted(subject, check, 'read the version before AWSPREVIOUS', error),
+    };
+  }
+  if (older === undefined) {
+    const key = keyReference(previous);
+    return {
+      finding: finding(
+        subject,
+        check,
+        'pass',
+        `Policy next-rotation keeps AWSPREVIOUS key ${describeKey(key)} live until the next rotation; there is no older key to check.`,
+        key,
+      ),
+    };
+  }
+  return {
+    secret: older,
+    what: `Key ${describeKey(keyReference(older))} (the version before AWSPREVIOUS)`,
+  };
+}
+
+/** Runs the provider's identity check and sorts the answers that are findings from failures. */
+async function probeKey(secret: RotatedSecret, vendor: ProviderContext): Promise<KeyProbe> {
+  try {
+    await providerFor(secret).verifyIdentity(secret, vendor);
+    return { kind: 'accepted' };
+  } catch (error) {
+    if (error instanceof KeyRejectedError) return { kind: 'rejected', status: error.status };
+    if (error instanceof IdentityMismatchError) {
+      return { kind: 'wrong-identity', message: error.message };
+    }
+    throw error;
+  }
+}
+
+type VersionRead = { readonly secret: RotatedSecret } | { readonly finding: AuditFinding };
+
+async function readVersion(
+  context: KeyCheckContext,
+  version: VersionInfo,
+  check: AuditFinding['check'],
+  label: string,
+): Promise<VersionRead> {
+  const { subject, snapshot, secrets } = context;
+  let text: string | undefined;
+  try {
+    text = await secrets.findValue(snapshot.arn, { versionId: version.versionId });
+  } catch (error) {
+    return { finding: checkNotCompleted(subject, check, `read ${label}`, error) };
+  }
+  if (text === undefined) {
+    return {
+      finding: finding(
+        subject,
+        check,
+        'fail',
+        `${label} (version ${version.versionId}) has no value.`,
+      ),
+    };
+  }
+  try {
+    return { secret: parseSecret(text) };
+  } catch (error) {
+    if (!(error instanceof SecretFormatError)) throw error;
+    return { finding: finding(subject, check, 'fail', `${label}: ${error.message}`) };
+  }
+}
+
+/**
+ * The newest deprecated version created before AWSPREVIOUS that holds a key of the same
+ * provider (consumed STAGED versions hold no full secret and are skipped).
+ */
+async function findKeyBefore(
+  context: KeyCheckContext,
+  previousVersion: VersionInfo,
+  previous: RotatedSecret,
+): Promise<RotatedSecret | undefined> {
+  const { snapshot, secrets } = context;
+  const liveLabels = [AWSCURRENT, AWSPREVIOUS, AWSPENDING];
+  const candidates = snapshot.versions
+    .filter((version) => !version.stages.some((stage) => liveLabels.includes(stage)))
+    .filter(
+      (version) =>
+        version.createdAt !== undefined &&
+        previousVersion.createdAt !== undefined &&
+        version.createdAt < previousVersion.createdAt,
+    )
+    .slice(0, MAX_DEPRECATED_VERSIONS_READ);
+  for (const version of candidates) {
+    const text = await secrets.findValue(snapshot.arn, { versionId: version.versionId });
+    if (text === undefined) continue;
+    let secret: RotatedSecret;
+    try {
+      secret = parseSecret(text);
+    } catch {
+      continue;
+    }
+    if (secret.provider === previous.provider) return secret;
+  }
+  return undefined;
+}
+
+function replaceKeyAdvice(secret: RotatedSecret, subject: AuditSubject): string {
+  return secret.provider === 'poelis'
+    ? `Create a new key in the Poelis web app, run \`api-key-rotator stage ${subject.secretName}\`, then rotate.`
+    : `Rotate now (\`api-key-rotator rotate ${subject.secretName}\`) to issue a working key.`;
+}
+
+function revokeAdvice(secret: RotatedSecret, subject: AuditSubject): string {
+  return secret.provider === 'poelis'
+    ? `Revoke ${describeKey(keyReference(secret))} in the Poelis web app (Settings > Manage REST API Keys > Revoke); this reminder repeats daily until it is revoked.`
+    : `Rotate again (\`api-key-rotator rotate ${subject.secretName}\`): the next rotation re-issues user ${secret.userId}'s key, which revokes this one.`;
+}

@@ -1,0 +1,271 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import {
+  auditIntervalMinutes,
+  auditScheduleProblem,
+  DEFAULT_AUDIT_SCHEDULE,
+  DEFAULT_ALLOWED_ORIGINS,
+} from './config';
+import { METRICS_NAMESPACE, SERVICE_NAME, type RotatedSecretReference } from './rotation-function';
+import type { RotationKey } from './rotation-key';
+
+/** Where `npm run bundle` writes the audit function. */
+export const AUDIT_BUNDLE_DIR = join(__dirname, '..', 'dist', 'lambda', 'audit');
+
+/** Everything the audit may do to a managed secret: read it, never change it. */
+export const AUDIT_ACTIONS = [
+  'secretsmanager:DescribeSecret',
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:ListSecretVersionIds',
+];
+
+/** Properties of an {@link AuditFunction}. */
+export interface AuditFunctionProps {
+  /** The key of the managed secrets: the audit decrypts through Secrets Manager and checks it. */
+  readonly rotationKey: RotationKey;
+
+  /** The topic the audit notifies of failed checks. */
+  readonly notificationTopic: sns.ITopic;
+
+  /**
+   * The function's code; it must export `handler` from `index.js`.
+   * @default - the bundle `npm run bundle` writes to dist/lambda/audit
+   */
+  readonly code?: lambda.Code;
+
+  /**
+   * Origins the function may call (`ROTATOR_ALLOWED_ORIGINS`).
+   * @default - https://app.polytomic.com and https://api.poelis.com
+   */
+  readonly allowedOrigins?: readonly string[];
+
+  /**
+   * When the audit runs, in UTC: `rate(N hours|days)` or a `cron(...)` firing once a day. The
+   * function is told the interval, so that only the day's first run notifies.
+   * @default 'cron(0 6 * * ? *)' - daily at 06:00 UTC
+   */
+  readonly schedule?: string;
+
+  /**
+   * Whether the schedule runs. The function stays deployed either way and can be invoked with `{}`.
+   * @default true
+   */
+  readonly scheduleEnabled?: boolean;
+
+  /**
+   * The key of the continuation topic.
+   * @default - the notification topic's key, or a new key if it has none
+   */
+  readonly continuationTopicKey?: kms.IKey;
+
+  /**
+   * How long the function's logs are kept.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The scheduled, read-only audit: proves each managed secret is in sync with its vendor and
+ * notifies failed checks once a day.
+ *
+ * It starts with read access to no secret: {@link allowAuditOf} grants each audited secret. A
+ * run that runs out of time posts its cursor to the continuation topic, which invokes it again.
+ */
+export class AuditFunction extends Construct {
+  /** The function. */
+  readonly function: lambda.Function;
+  /** The function's execution role. */
+  readonly role: iam.Role;
+  /** The function's log group. */
+  readonly logGroup: logs.LogGroup;
+  /** The schedule that starts each run. */
+  readonly schedule: scheduler.Schedule;
+  /** The role the schedule invokes the function with. */
+  readonly scheduleRole: iam.Role;
+  /** The topic a run posts its cursor to when it must continue in a new invocation. */
+  readonly continuationTopic: sns.Topic;
+
+  private readonly auditedSecretNames: string[] = [];
+  private readonly readSecrets: iam.PolicyStatement;
+
+  constructor(scope: Construct, id: string, props: AuditFunctionProps) {
+    super(scope, id);
+    const scheduleExpression = props.schedule ?? DEFAULT_AUDIT_SCHEDULE;
+    const intervalMinutes = auditIntervalMinutes(scheduleExpression);
+    if (intervalMinutes === undefined) {
+      throw new Error(`AuditFunction: ${auditScheduleProblem(scheduleExpression)}`);
+    }
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Runs the api-key-rotator audit (read-only)',
+    });
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.continuationTopic = new sns.Topic(this, 'ContinuationTopic', {
+      displayName: 'api-key-rotator audit continuations',
+      masterKey:
+        props.continuationTopicKey ??
+        props.notificationTopic.masterKey ??
+        new kms.Key(this, 'ContinuationKey', {
+          description: 'Encrypts api-key-rotator audit continuations',
+          enableKeyRotation: true,
+        }),
+      enforceSSL: true,
+    });
+
+    const rotationKey = props.rotationKey.key;
+    this.function = new lambda.Function(this, 'Function', {
+      description: 'Audits the SaaS API keys rotated by api-key-rotator (read-only)',
+      code: props.code ?? bundledAuditCode(),
+      handler: 'index.handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      role: this.role,
+      // Lambda's maximum: a run audits secrets until time runs short, then continues via the topic.
+      timeout: Duration.minutes(15),
+      // Network-bound, a few secrets at a time; 256 MB buys the CPU for a fast cold start of the bundle.
+      memorySize: 256,
+      // A run and its continuation overlap briefly; the cap bounds the audit's share of vendor rate limits.
+      reservedConcurrentExecutions: 2,
+      // A retried invocation would notify every failed check a second time.
+      retryAttempts: 0,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        ROTATOR_ALLOWED_ORIGINS: (props.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS).join(','),
+        ROTATOR_NOTIFY_TOPIC_ARN: props.notificationTopic.topicArn,
+        ROTATOR_EXPECTED_KMS_KEY_ARN: rotationKey.keyArn,
+        ROTATOR_AUDIT_CONTINUATION_TOPIC_ARN: this.continuationTopic.topicArn,
+        ROTATOR_AUDIT_INTERVAL_MINUTES: String(intervalMinutes),
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      },
+    });
+    this.continuationTopic.addSubscription(new subscriptions.LambdaSubscription(this.function));
+
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListManagedSecrets',
+        actions: ['secretsmanager:ListSecrets'],
+        resources: ['*'],
+      }),
+    );
+    // Resources are added by allowAuditOf; the statement is rendered with all of them.
+    this.readSecrets = new iam.PolicyStatement({
+      sid: 'ReadAuditedSecrets',
+      actions: AUDIT_ACTIONS,
+    });
+    props.rotationKey.allowSecretsManagerUse(
+      'AuditFunctionDecryptsThroughSecretsManager',
+      [this.role],
+      ['kms:Decrypt'],
+      () => this.auditedSecretNames,
+    );
+    props.rotationKey.allowDescribe('AuditFunctionDescribesKey', this.role);
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'CheckSecretsKey',
+        actions: ['kms:DescribeKey'],
+        resources: [rotationKey.keyArn],
+      }),
+    );
+    props.notificationTopic.grantPublish(this.role);
+    this.continuationTopic.grantPublish(this.role);
+
+    this.scheduleRole = new iam.Role(this, 'ScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+      description: 'Lets EventBridge Scheduler start the api-key-rotator audit',
+    });
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      description: 'Runs the api-key-rotator audit',
+      schedule: scheduler.ScheduleExpression.expression(scheduleExpression),
+      enabled: props.scheduleEnabled ?? true,
+      target: new schedulerTargets.LambdaInvoke(this.function, {
+        role: this.scheduleRole,
+        input: scheduler.ScheduleTargetInput.fromObject({
+          scheduledTime: scheduler.ContextAttribute.scheduledTime,
+        }),
+      }),
+    });
+
+    const functionLogicalId = Stack.of(this).getLogicalId(
+      this.function.node.defaultChild as lambda.CfnFunction,
+    );
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'A failed audit run is not replayed (it would notify twice): the errors alarm fires and the next scheduled run audits every secret again.',
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaAsyncFailureDestination',
+      reason:
+        'Its only event is a scheduled time or a cursor, not worth keeping: a failed run raises the errors alarm, and the next run audits every secret again.',
+    });
+    // The subscription is created in the function's scope.
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-SNSRedrivePolicy',
+      reason:
+        "A continuation that SNS cannot deliver raises the continuation alarm (the topic's NumberOfNotificationsFailed); the next scheduled run audits every secret again.",
+    });
+    Validations.of(this.scheduleRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${functionLogicalId}.Arn>:*]`,
+      reason:
+        "The Lambda target's grant also covers the function's versions and aliases (`:*`); the role can invoke this function only.",
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'secretsmanager:ListSecrets (finding the managed secrets by tag) and the X-Ray actions of active tracing support no resource-level permissions.',
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason:
+        "Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* (the SNS grant's action family), on the topics' key only.",
+    });
+  }
+
+  /** Lets the audit read `secret`: describe it, list its versions and decrypt its values. */
+  allowAuditOf(secret: RotatedSecretReference & { readonly secretName: string }): void {
+    if (this.auditedSecretNames.length === 0) this.role.addToPolicy(this.readSecrets);
+    this.readSecrets.addResources(secret.secretArn);
+    this.auditedSecretNames.push(secret.secretName);
+  }
+
+  /**
+   * Tells the audit the default Polytomic partner key secret (`ROTATOR_PARTNER_KEY_SECRET_ID`), as
+   * the rotation function is told. No access is granted: the audit's identity checks use the
+   * audited keys, and reading the partner key would let it mint keys.
+   */
+  usePartnerKeyId(partnerKey: RotatedSecretReference): void {
+    this.function.addEnvironment('ROTATOR_PARTNER_KEY_SECRET_ID', partnerKey.secretArn);
+  }
+}
+
+/** The bundled audit function, with a clear error when the bundle was not built. */
+function bundledAuditCode(): lambda.Code {
+  if (!existsSync(join(AUDIT_BUNDLE_DIR, 'index.js'))) {
+    throw new Error(
+      `The audit function bundle ${join(AUDIT_BUNDLE_DIR, 'index.js')} is missing: run "npm run bundle" first.`,
+    );
+  }
+  return lambda.Code.fromAsset(AUDIT_BUNDLE_DIR);
+}

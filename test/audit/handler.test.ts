@@ -1,0 +1,217 @@
+/**
+ * The audit handler in process, on more managed secrets than one ListSecrets page holds and
+ * less time than auditing them all takes: each run stops in time, posts where it stopped, and
+ * the continuations audit (and notify) every secret exactly once.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { Agent } from 'undici';
+import { readAuditConfig } from '../../lambda/audit/config';
+import { SnsContinuation } from '../../lambda/audit/continuation';
+import { createAuditHandler, type AuditRunResult } from '../../lambda/audit/handler';
+import { MANAGED_TAG_KEY } from '../../lambda/audit/managed-secrets';
+import { AuditMetric } from '../../lambda/audit/reporting';
+import { HttpClient } from '../../lambda/http/client';
+import { localAwsConfig, localClients, type LocalClients } from '../../local/scenarios';
+import { startLocalWorld, type LocalWorld } from '../../local/world';
+import { emfData, metricValue } from './support/emf';
+
+const SECRET_COUNT = 130;
+const PER_INVOCATION = 60;
+
+let world: LocalWorld;
+let clients: LocalClients;
+let sns: SNSClient;
+let dispatcher: Agent;
+let continuationTopicArn: string;
+let secretArns: string[];
+let stdout: jest.SpiedFunction<typeof process.stdout.write>;
+let stderr: jest.SpiedFunction<typeof process.stderr.write>;
+
+beforeAll(async () => {
+  world = await startLocalWorld();
+  clients = localClients(world);
+  sns = new SNSClient(localAwsConfig(world));
+  dispatcher = new Agent();
+  continuationTopicArn = (await sns.send(new CreateTopicCommand({ Name: 'audit-continuation' })))
+    .TopicArn!;
+  // Cheap managed secrets: a malformed key fails current-key-works without any vendor call.
+  secretArns = [];
+  for (let i = 0; i < SECRET_COUNT; i++) {
+    const created = await clients.secrets.send(
+      new CreateSecretCommand({
+        Name: `bulk/${String(i).padStart(3, '0')}`,
+        SecretString: JSON.stringify({ provider: 'poelis', apiKey: 'malformed' }),
+        Tags: [{ Key: MANAGED_TAG_KEY, Value: 'true' }],
+      }),
+    );
+    secretArns.push(created.ARN!);
+  }
+  await clients.secrets.send(
+    new CreateSecretCommand({ Name: 'bulk/unmanaged', SecretString: '{}' }),
+  );
+});
+
+beforeEach(() => {
+  stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+});
+
+afterEach(() => {
+  stdout.mockRestore();
+  stderr.mockRestore();
+});
+
+afterAll(async () => {
+  sns?.destroy();
+  clients?.secrets.destroy();
+  clients?.kms.destroy();
+  await dispatcher?.close();
+  await world?.close();
+});
+
+/** Counts DescribeSecret calls: one per audited secret. */
+function countingSecretsManager(described: string[]): Pick<SecretsManagerClient, 'send'> {
+  return {
+    send: ((command: unknown) => {
+      if (command instanceof DescribeSecretCommand) described.push(command.input.SecretId!);
+      return clients.secrets.send(command as DescribeSecretCommand);
+    }) as SecretsManagerClient['send'],
+  };
+}
+
+/** A context with plenty of time until `afterSecrets` secrets were described, then almost none. */
+function contextRunningOutAfter(described: string[], afterSecrets: number): Context {
+  const start = described.length;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'api-key-rotator-audit',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:api-key-rotator-audit',
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: '/aws/lambda/api-key-rotator-audit',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => (described.length - start < afterSecrets ? 600_000 : 5_500),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function buildHandler(described: string[], notices: string[], withContinuation: boolean) {
+  return createAuditHandler({
+    config: readAuditConfig({ ROTATOR_AUDIT_CONCURRENCY: '4' }),
+    secretsManager: countingSecretsManager(described),
+    kms: clients.kms,
+    http: new HttpClient({ policy: { allowedOrigins: [], allowLoopbackHttp: false }, dispatcher }),
+    notifier: {
+      notify: (subject) => {
+        notices.push(subject);
+        return Promise.resolve();
+      },
+    },
+    continuation: withContinuation ? new SnsContinuation(sns, continuationTopicArn) : undefined,
+    logger: new Logger({ serviceName: 'api-key-rotator' }),
+    metrics: new Metrics({ serviceName: 'api-key-rotator', namespace: 'ApiKeyRotator' }),
+  });
+}
+
+/** What the handler's Logger and Metrics printed (warnings and errors go to stderr). */
+function printedLines(): string[] {
+  return [...stdout.mock.calls, ...stderr.mock.calls]
+    .flatMap(([chunk]) => String(chunk).split('\n'))
+    .filter(Boolean);
+}
+
+describe('a run longer than one invocation', () => {
+  it('continues through SNS from where it stopped, auditing and notifying each secret once', async () => {
+    const described: string[] = [];
+    const notices: string[] = [];
+    const handler = buildHandler(described, notices, true);
+    const scheduledTime = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000).toISOString();
+
+    const results: AuditRunResult[] = [];
+    let event: unknown = { scheduledTime };
+    while (event !== undefined && results.length < 5) {
+      const result = await handler(event, contextRunningOutAfter(described, PER_INVOCATION));
+      results.push(result);
+      const posted = world.aws.publishedMessages(continuationTopicArn).at(-1);
+      event = result.continued
+        ? { Records: [{ EventSource: 'aws:sns', Sns: { Message: posted!.message } }] }
+        : undefined;
+    }
+
+    expect(results).toHaveLength(3);
+    expect(results.map((result) => result.continued)).toEqual([true, true, false]);
+    expect(results[2].continuation).toBeUndefined();
+    const [first, second] = results.map((result) => result.continuation!);
+    expect(first).toMatchObject({
+      scheduledTime,
+      hop: 1,
+      cursor: { offset: expect.any(Number) as number },
+    });
+    expect(first.cursor!.pageToken).toBeUndefined();
+    // The second stop is on the second ListSecrets page, so its cursor carries that page's token.
+    expect(second).toMatchObject({
+      scheduledTime,
+      hop: 2,
+      cursor: { pageToken: expect.any(String) as string },
+    });
+    expect(
+      world.aws
+        .publishedMessages(continuationTopicArn)
+        .map((m) => JSON.parse(m.message) as unknown),
+    ).toEqual([first, second]);
+
+    expect([...described].sort()).toEqual([...secretArns].sort());
+    expect(results.reduce((sum, result) => sum + result.secretsAudited, 0)).toBe(SECRET_COUNT);
+    // Two failures per secret (malformed key, rotation off), each notified exactly once.
+    expect(notices).toHaveLength(2 * SECRET_COUNT);
+    expect(new Set(notices).size).toBe(notices.length);
+  });
+
+  it('without a continuation topic, returns the cursor and reports the run incomplete', async () => {
+    const described: string[] = [];
+    const handler = buildHandler(described, [], false);
+
+    const result = await handler({}, contextRunningOutAfter(described, 5));
+
+    expect(result.continued).toBe(false);
+    expect(result.continuation).toMatchObject({
+      hop: 1,
+      cursor: { offset: result.secretsAudited },
+    });
+    expect(result.secretsAudited).toBeGreaterThanOrEqual(5);
+    expect(result.secretsAudited).toBeLessThan(SECRET_COUNT);
+    const metrics = emfData(printedLines());
+    expect(metricValue(metrics, AuditMetric.Incomplete, { service: 'api-key-rotator' })).toBe(1);
+    expect(
+      metricValue(metrics, AuditMetric.CheckFailed, {
+        service: 'api-key-rotator',
+        check: 'current-key-works',
+      }),
+    ).toBe(result.secretsAudited);
+  });
+
+  it('stops a chain that has continued too often', async () => {
+    const described: string[] = [];
+    const notices: string[] = [];
+    const handler = buildHandler(described, notices, true);
+    const before = world.aws.publishedMessages(continuationTopicArn).length;
+
+    const result = await handler({ hop: 12 }, contextRunningOutAfter(described, 1));
+
+    expect(result).toMatchObject({ continued: false, continuation: { hop: 13 } });
+    expect(world.aws.publishedMessages(continuationTopicArn)).toHaveLength(before);
+    expect(printedLines().some((line) => line.includes('too many continuations'))).toBe(true);
+  });
+});

@@ -1,0 +1,82 @@
+/** `--help` on every command, and usage errors: no AWS call is made, so no world is started. */
+import { Readable } from 'node:stream';
+import type { CliDependencies } from '../../cli/dependencies';
+import { ExitCode } from '../../cli/exit-codes';
+import { runCli } from '../../cli/program';
+import { noRotationHistory } from '../../cli/rotation-history';
+import { HttpClient } from '../../lambda/http/client';
+
+const COMMANDS = ['status', 'rotate', 'stage', 'recover', 'verify'];
+
+async function run(
+  argv: readonly string[],
+): Promise<{ exitCode: ExitCode; stdout: string; stderr: string }> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  let awsCalls = 0;
+  const deps: CliDependencies = {
+    io: {
+      stdin: Readable.from([]),
+      stdout: { write: (text: string) => stdout.push(text) },
+      stderr: { write: (text: string) => stderr.push(text) },
+    },
+    env: {},
+    secretsManager: {
+      send: () => {
+        awsCalls += 1;
+        return Promise.reject(new Error('no AWS call is expected'));
+      },
+    },
+    kms: { send: () => Promise.reject(new Error('no AWS call is expected')) },
+    vendorHttp: () => new HttpClient({ policy: { allowedOrigins: [], allowLoopbackHttp: false } }),
+    history: noRotationHistory,
+    now: Date.now,
+    sleep: () => Promise.resolve(),
+  };
+  const exitCode = await runCli(argv, deps);
+  expect(awsCalls).toBe(0);
+  return { exitCode, stdout: stdout.join(''), stderr: stderr.join('') };
+}
+
+describe('--help', () => {
+  it('lists every command and documents the exit codes and AWS settings', async () => {
+    const { exitCode, stdout } = await run(['--help']);
+    expect(exitCode).toBe(ExitCode.Ok);
+    for (const command of COMMANDS) expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    expect(stdout).toContain('Exit codes:');
+    expect(stdout).toMatch(/^ {2}3 {2}the secret does not exist, or AWS refused access/m);
+    expect(stdout).toContain('AWS_ENDPOINT_URL');
+    expect(stdout).toContain('fingerprint');
+  });
+
+  it.each(COMMANDS)('is available for %s, with its arguments and --json', async (command) => {
+    const { exitCode, stdout } = await run([command, '--help']);
+    expect(exitCode).toBe(ExitCode.Ok);
+    expect(stdout).toContain(`Usage: api-key-rotator ${command} [options]`);
+    expect(stdout).toContain('--json');
+  });
+
+  it('documents the options that change what the commands do', async () => {
+    expect((await run(['rotate', '--help'])).stdout).toMatch(
+      /--wait[\s\S]*--timeout <seconds>[\s\S]*--interval/,
+    );
+    const stage = (await run(['stage', '--help'])).stdout;
+    expect(stage).toContain('--name <keyName>');
+    expect(stage).toContain('read from stdin only, never from arguments');
+    expect((await run(['recover', '--help'])).stdout).toContain('-y, --yes');
+  });
+});
+
+describe('usage errors', () => {
+  it.each([
+    [['bogus'], "unknown command 'bogus'"],
+    [['rotate'], "missing required argument 'secret'"],
+    [['status', '--bogus'], "unknown option '--bogus'"],
+    [['rotate', 'x', '--interval', '0'], 'must be a positive number of seconds'],
+  ])('%j exits 2 and points at --help', async (argv, message) => {
+    const { exitCode, stderr } = await run(argv);
+    expect(exitCode).toBe(ExitCode.Usage);
+    expect(stderr).toContain(message);
+    expect(stderr).toContain('--help');
+  });
+});

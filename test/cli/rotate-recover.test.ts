@@ -1,0 +1,281 @@
+/**
+ * `rotate` and `recover` against the local world: rotations run the bundled function against
+ * the vendor simulators; failures are made with vendor faults and an empty STAGED label.
+ */
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { ExitCode } from '../../cli/exit-codes';
+import { noRotationHistory } from '../../cli/rotation-history';
+import { fingerprint } from '../../lambda/shared/fingerprint';
+import {
+  configureRotation,
+  createCustomerManagedKey,
+  provisionPoelisSecret,
+  provisionPolytomicSecret,
+  stagePoelisKey,
+  type PoelisFixture,
+  type PolytomicFixture,
+} from '../../local/scenarios';
+import { startCliWorld, type CliWorld } from './support/cli-world';
+
+let cli: CliWorld;
+let kmsKeyId: string;
+
+beforeAll(async () => {
+  cli = await startCliWorld();
+  kmsKeyId = await createCustomerManagedKey(cli.clients);
+});
+
+afterAll(async () => {
+  await cli?.close();
+});
+
+async function withRotation<F extends { secretArn: string }>(fixture: F): Promise<F> {
+  await configureRotation(cli.clients, fixture.secretArn, cli.rotationFunctionArn);
+  // Attaching the function runs a configuration test in the background; let it end first.
+  await cli.world.aws.waitForRotations(fixture.secretArn);
+  return fixture;
+}
+
+const polytomicSecret = (name: string, standby = true): Promise<PolytomicFixture> =>
+  provisionPolytomicSecret(cli.world, cli.clients, { name, kmsKeyId, standby }).then(withRotation);
+
+const poelisSecret = (name: string): Promise<PoelisFixture> =>
+  provisionPoelisSecret(cli.world, cli.clients, { name, kmsKeyId }).then(withRotation);
+
+async function valueAt(
+  secretArn: string,
+  selector: { VersionStage?: string; VersionId?: string },
+): Promise<Record<string, string>> {
+  const output = await cli.clients.secrets.send(
+    new GetSecretValueCommand({ SecretId: secretArn, ...selector }),
+  );
+  return JSON.parse(output.SecretString ?? '{}') as Record<string, string>;
+}
+
+async function labels(secretArn: string): Promise<Record<string, string[]>> {
+  const output = await cli.clients.secrets.send(new DescribeSecretCommand({ SecretId: secretArn }));
+  return output.VersionIdsToStages ?? {};
+}
+
+async function pendingVersionId(secretArn: string): Promise<string | undefined> {
+  const versions = await cli.clients.secrets.send(
+    new ListSecretVersionIdsCommand({ SecretId: secretArn }),
+  );
+  return versions.Versions?.find(
+    (v) => v.VersionStages?.includes('AWSPENDING') && !v.VersionStages.includes('AWSCURRENT'),
+  )?.VersionId;
+}
+
+/** Starts a rotation that fails at testSecret, after createSecret stored a new key. */
+async function failAtTestSecret(secretArn: string, route: string): Promise<string> {
+  const vendor = route.startsWith('/api') ? cli.world.polytomic : cli.world.poelis;
+  vendor.injectFault({ kind: 'status', status: 503, method: 'GET', route, times: 50 });
+  try {
+    const failed = await cli.run(['rotate', secretArn, '--wait']);
+    expect(failed.exitCode).toBe(ExitCode.Failed);
+    expect(failed.stdout).toContain('testSecret failed: VendorUnavailableError');
+  } finally {
+    vendor.clearFaults();
+  }
+  const pending = await pendingVersionId(secretArn);
+  if (pending === undefined) throw new Error('the failed rotation left no AWSPENDING version');
+  return pending;
+}
+
+describe('rotate', () => {
+  it('--wait follows a Polytomic rotation to the end, showing progress and the new key by fingerprint', async () => {
+    const secret = await polytomicSecret('rotate/polytomic');
+    const before = (await valueAt(secret.secretArn, { VersionStage: 'AWSCURRENT' })).apiKey;
+
+    const { exitCode, stdout, stderr } = await cli.run(['rotate', secret.secretArn, '--wait']);
+
+    expect(exitCode).toBe(ExitCode.Ok);
+    const after = (await valueAt(secret.secretArn, { VersionStage: 'AWSCURRENT' })).apiKey;
+    expect(after).not.toBe(before);
+    expect(stdout).toContain(`Rotated ${secret.secretArn}`);
+    expect(stdout).toContain(`key ${fingerprint(after)}`);
+    expect(stdout).toContain('api-key-rotator verify');
+    expect(stderr).toContain('rotation started');
+    expect(stderr).toContain(`new key ${fingerprint(after)} stored`);
+    expect(stderr).toContain('finishSecret done');
+    expect(cli.world.polytomic.admin.keyStatus(before)).toBe('revoked');
+  });
+
+  it('without --wait starts the rotation and returns its version at once; --json says so', async () => {
+    const secret = await polytomicSecret('rotate/nowait');
+    const { exitCode, stdout } = await cli.run(['rotate', secret.secretArn, '--json']);
+    expect(exitCode).toBe(ExitCode.Ok);
+    const result = JSON.parse(stdout) as { outcome: string; versionId: string };
+    expect(result.outcome).toBe('started');
+    await cli.world.aws.waitForRotations(secret.secretArn);
+    expect((await labels(secret.secretArn))[result.versionId]).toContain('AWSCURRENT');
+  });
+
+  it('--wait exits 1 with the failed step and what to do when nothing is staged, then refuses a second rotation', async () => {
+    const secret = await poelisSecret('rotate/unstaged');
+    const failed = await cli.run(['rotate', secret.secretArn, '--wait', '--json']);
+    expect(failed.exitCode).toBe(ExitCode.Failed);
+    expect(JSON.parse(failed.stdout)).toMatchObject({ outcome: 'failed', rotated: false });
+    expect(failed.stdout).toContain('createSecret failed: NothingStagedError');
+    expect(failed.stdout).toContain(`api-key-rotator stage ${secret.secretArn}`);
+
+    const refused = await cli.run(['rotate', secret.secretArn]);
+    expect(refused.exitCode).toBe(ExitCode.Failed);
+    expect(refused.stderr).toContain("A previous rotation isn't complete");
+    expect(refused.stderr).toContain(`api-key-rotator recover ${secret.secretArn}`);
+  });
+
+  it('--wait exits 4 at its timeout when it cannot see a failure (as against AWS)', async () => {
+    const secret = await poelisSecret('rotate/timeout');
+    const { exitCode, stdout } = await cli.run(
+      ['rotate', secret.secretArn, '--wait', '--timeout', '0.3', '--interval', '0.05'],
+      { history: noRotationHistory },
+    );
+    expect(exitCode).toBe(ExitCode.Unavailable);
+    expect(stdout).toContain('did not finish within 0.3s');
+    expect(stdout).toContain(`/aws/lambda/api-key-rotator-rotation`);
+    await cli.world.aws.waitForRotations(secret.secretArn);
+  });
+
+  it('exits 1 and says so when the rotation moved AWSCURRENT but could not revoke the old key', async () => {
+    const secret = await polytomicSecret('rotate/revocation');
+    const first = (await valueAt(secret.secretArn, { VersionStage: 'AWSCURRENT' })).apiKey;
+    cli.world.polytomic.injectFault({
+      kind: 'status',
+      status: 503,
+      method: 'POST',
+      route: `/api/organizations/${secret.organizationId}/users/${secret.userId}/keys`,
+      times: 10,
+    });
+    try {
+      const { exitCode, stdout } = await cli.run(['rotate', secret.secretArn, '--wait']);
+      expect(exitCode).toBe(ExitCode.Failed);
+      expect(stdout).toContain('uses its new key');
+      expect(stdout).toContain('finishSecret failed: RevocationFailedError');
+      expect(stdout).toContain(fingerprint(first));
+    } finally {
+      cli.world.polytomic.clearFaults();
+    }
+  });
+
+  it('exits 3 for an unknown secret and 2 for a bad option', async () => {
+    const unknown = await cli.run(['rotate', 'no/such/secret']);
+    expect(unknown.exitCode).toBe(ExitCode.NotFoundOrDenied);
+    expect(unknown.stderr).toContain("Check secret no/such/secret's name or ARN");
+
+    const bad = await cli.run(['rotate', 'x', '--timeout', 'soon']);
+    expect(bad.exitCode).toBe(ExitCode.Usage);
+    expect(bad.stderr).toContain('must be a positive number of seconds');
+  });
+});
+
+describe('recover', () => {
+  it('revokes the orphaned Polytomic key at the vendor, clears AWSPENDING, and the next rotation runs', async () => {
+    const secret = await polytomicSecret('recover/polytomic');
+    const current = (await valueAt(secret.secretArn, { VersionStage: 'AWSCURRENT' })).apiKey;
+    const pendingId = await failAtTestSecret(secret.secretArn, '/api/me');
+    const orphan = (await valueAt(secret.secretArn, { VersionId: pendingId })).apiKey;
+    expect(cli.world.polytomic.admin.keyStatus(orphan)).toBe('live');
+
+    const { exitCode, stdout } = await cli.run(['recover', secret.secretArn, '--yes']);
+
+    expect(exitCode).toBe(ExitCode.Ok);
+    expect(stdout).toContain(`AWSPENDING  version ${pendingId}, key ${fingerprint(orphan)}`);
+    expect(stdout).toContain('It failed at testSecret: VendorUnavailableError');
+    expect(stdout).toContain(`Polytomic user ${secret.standbyUserId}`);
+    expect(stdout).toContain('Recovered');
+    expect(cli.world.polytomic.admin.keyStatus(orphan)).toBe('revoked');
+    expect(cli.world.polytomic.admin.keyStatus(current)).toBe('live');
+    expect(await pendingVersionId(secret.secretArn)).toBeUndefined();
+
+    expect((await cli.run(['rotate', secret.secretArn, '--wait'])).exitCode).toBe(ExitCode.Ok);
+    expect(cli.world.polytomic.admin.keyStatus(current)).toBe('revoked');
+  });
+
+  it('names the orphaned Poelis key to revoke in the web app and clears AWSPENDING', async () => {
+    const secret = await poelisSecret('recover/poelis');
+    await stagePoelisKey(cli.world, cli.clients, secret, 'Orphan B');
+    const pendingId = await failAtTestSecret(secret.secretArn, '/v1/public/workspaces');
+    const orphan = (await valueAt(secret.secretArn, { VersionId: pendingId })).apiKey;
+
+    const { exitCode, stdout } = await cli.run(['recover', secret.secretArn, '--yes', '--json']);
+
+    expect(exitCode).toBe(ExitCode.Ok);
+    expect(JSON.parse(stdout)).toMatchObject({
+      recovered: true,
+      recovery: 'manual',
+      pendingKey: { fingerprint: fingerprint(orphan), keyName: 'Orphan B' },
+      manualAction: expect.stringContaining(`"Orphan B" (${fingerprint(orphan)})`) as unknown,
+    });
+    expect(await pendingVersionId(secret.secretArn)).toBeUndefined();
+    expect(Object.values(await labels(secret.secretArn)).flat()).not.toContain('STAGED');
+  });
+
+  it('clears a pending version that holds no key, after a prompt the operator confirms', async () => {
+    const secret = await poelisSecret('recover/prompt');
+    expect((await cli.run(['rotate', secret.secretArn, '--wait'])).exitCode).toBe(ExitCode.Failed);
+
+    const notTty = await cli.run(['recover', secret.secretArn]);
+    expect(notTty.exitCode).toBe(ExitCode.Usage);
+    expect(notTty.stderr).toContain('re-run with --yes');
+
+    const declined = await cli.run(['recover', secret.secretArn], { tty: true, stdin: 'n\n' });
+    expect(declined.exitCode).toBe(ExitCode.Failed);
+    expect(declined.stdout).toContain('Nothing changed');
+    expect(await pendingVersionId(secret.secretArn)).toBeDefined();
+
+    const accepted = await cli.run(['recover', secret.secretArn], { tty: true, stdin: 'y\n' });
+    expect(accepted.exitCode).toBe(ExitCode.Ok);
+    expect(accepted.stdout).toContain('nothing to revoke');
+    expect(accepted.stderr).toContain('Proceed? [y/N]');
+    expect(await pendingVersionId(secret.secretArn)).toBeUndefined();
+  });
+
+  it('refuses to clear a single-user Polytomic pending key, the only live one', async () => {
+    const secret = await polytomicSecret('recover/single', false);
+    const pendingId = await failAtTestSecret(secret.secretArn, '/api/me');
+    const pending = (await valueAt(secret.secretArn, { VersionId: pendingId })).apiKey;
+
+    const { exitCode, stderr } = await cli.run(['recover', secret.secretArn, '--yes']);
+
+    expect(exitCode).toBe(ExitCode.Failed);
+    expect(stderr).toContain('single-user mode');
+    expect(cli.world.polytomic.admin.keyStatus(pending)).toBe('live');
+    expect(await pendingVersionId(secret.secretArn)).toBe(pendingId);
+  });
+
+  it('exits 4 and leaves AWSPENDING when Polytomic is down during recovery', async () => {
+    const secret = await polytomicSecret('recover/down');
+    const pendingId = await failAtTestSecret(secret.secretArn, '/api/me');
+    cli.world.polytomic.injectFault({ kind: 'reset', method: 'POST', times: 20 });
+    try {
+      const { exitCode, stderr } = await cli.run(['recover', secret.secretArn, '--yes']);
+      expect(exitCode).toBe(ExitCode.Unavailable);
+      expect(stderr).toContain('is unavailable');
+    } finally {
+      cli.world.polytomic.clearFaults();
+    }
+    expect(await pendingVersionId(secret.secretArn)).toBe(pendingId);
+  });
+
+  it('has nothing to do for a healthy secret, and exits 3 for an unknown one', async () => {
+    const secret = await polytomicSecret('recover/healthy');
+    const healthy = await cli.run(['recover', secret.secretArn]);
+    expect(healthy.exitCode).toBe(ExitCode.Ok);
+    expect(healthy.stdout).toContain('Nothing to recover');
+
+    const unknown = await cli.run(['recover', 'no/such/secret', '--yes']);
+    expect(unknown.exitCode).toBe(ExitCode.NotFoundOrDenied);
+  });
+});
+
+describe('output', () => {
+  it('never holds a key any simulator issued, in anything the commands above printed', () => {
+    cli.scanner.expectClean();
+    expect(cli.scanner.textOf('cli')).toMatch(/[0-9a-f]{8}/);
+  });
+});

@@ -1,0 +1,344 @@
+/**
+ * `status`, `stage` and `verify` against the local world: the bundled rotation function, the AWS
+ * emulator and the vendor simulators, with the CLI run in-process.
+ */
+import { SecretsManagerClient, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { ExitCode } from '../../cli/exit-codes';
+import { noRotationHistory } from '../../cli/rotation-history';
+import { fingerprint } from '../../lambda/shared/fingerprint';
+import {
+  configureRotation,
+  createCustomerManagedKey,
+  localAwsConfig,
+  provisionPoelisSecret,
+  provisionPolytomicSecret,
+  stagePoelisKey,
+  type LocalClients,
+  type PoelisFixture,
+} from '../../local/scenarios';
+import { startCliWorld, type CliWorld } from './support/cli-world';
+
+let cli: CliWorld;
+let kmsKeyId: string;
+let restricted: LocalClients;
+
+beforeAll(async () => {
+  cli = await startCliWorld();
+  kmsKeyId = await createCustomerManagedKey(cli.clients);
+  // An operator whose access key the deny rules below name; the rotation function is unaffected.
+  const config = {
+    ...localAwsConfig(cli.world),
+    credentials: { accessKeyId: 'restricted-operator', secretAccessKey: 'local' },
+  };
+  restricted = { secrets: new SecretsManagerClient(config), kms: new KMSClient(config) };
+});
+
+afterAll(async () => {
+  restricted?.secrets.destroy();
+  restricted?.kms.destroy();
+  await cli?.close();
+});
+
+async function currentValue(secretArn: string): Promise<Record<string, string>> {
+  const output = await cli.clients.secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  return JSON.parse(output.SecretString ?? '{}') as Record<string, string>;
+}
+
+async function stagedValue(secretArn: string): Promise<Record<string, string> | undefined> {
+  try {
+    const output = await cli.clients.secrets.send(
+      new GetSecretValueCommand({ SecretId: secretArn, VersionStage: 'STAGED' }),
+    );
+    return JSON.parse(output.SecretString ?? '{}') as Record<string, string>;
+  } catch {
+    return undefined;
+  }
+}
+
+async function poelisSecret(name: string): Promise<PoelisFixture> {
+  const fixture = await provisionPoelisSecret(cli.world, cli.clients, { name, kmsKeyId });
+  await configureRotation(cli.clients, fixture.secretArn, cli.rotationFunctionArn);
+  // Attaching the function runs a configuration test in the background; let it end first.
+  await cli.world.aws.waitForRotations(fixture.secretArn);
+  return fixture;
+}
+
+describe('status', () => {
+  it('lists every managed secret with its provider, key fingerprints, schedule and revoke policy', async () => {
+    const polytomic = await provisionPolytomicSecret(cli.world, cli.clients, {
+      name: 'status/polytomic',
+      kmsKeyId,
+      revokePrevious: 'next-rotation',
+    });
+    await configureRotation(cli.clients, polytomic.secretArn, cli.rotationFunctionArn, {
+      schedule: 'rate(7 days)',
+      window: '3h',
+    });
+    await cli.world.aws.waitForRotations(polytomic.secretArn);
+    const poelis = await poelisSecret('status/poelis');
+
+    const { exitCode, stdout } = await cli.run(['status']);
+
+    expect(exitCode).toBe(ExitCode.Ok);
+    expect(stdout).toContain('status/polytomic');
+    expect(stdout).toContain(
+      `AWSCURRENT ${fingerprint((await currentValue(polytomic.secretArn)).apiKey)}`,
+    );
+    expect(stdout).toContain('rate(7 days)');
+    expect(stdout).toContain('window 3h');
+    expect(stdout).toContain('next-rotation');
+    expect(stdout).toContain(
+      `"${poelis.keyName}" (${fingerprint((await currentValue(poelis.secretArn)).apiKey)})`,
+    );
+    // The partner-key secret is not managed, so it is not listed.
+    expect(stdout).not.toContain('status/polytomic/partner-key');
+  });
+
+  it('reports named secrets as JSON, with last failure unknown when there is no history', async () => {
+    const poelis = await poelisSecret('status/json');
+    const { exitCode, stdout } = await cli.run(['status', poelis.secretArn, '--json'], {
+      history: noRotationHistory,
+    });
+
+    expect(exitCode).toBe(ExitCode.Ok);
+    const [entry] = JSON.parse(stdout) as Record<string, unknown>[];
+    expect(entry).toMatchObject({
+      name: 'status/json',
+      provider: 'poelis',
+      rotationEnabled: true,
+      schedule: 'rate(30 days)',
+      revokePolicy: 'on-finish',
+      stuckPendingVersionId: null,
+      lastFailureKnown: false,
+      lastFailure: null,
+      versions: [
+        {
+          labels: ['AWSCURRENT'],
+          fingerprint: fingerprint((await currentValue(poelis.secretArn)).apiKey),
+          keyName: poelis.keyName,
+        },
+      ],
+    });
+  });
+
+  it('exits 1 and names the stuck version and the failed step when a rotation stopped half-way', async () => {
+    const poelis = await poelisSecret('status/stuck');
+    const rotation = await cli.run(['rotate', poelis.secretArn]);
+    expect(rotation.exitCode).toBe(ExitCode.Ok);
+    await cli.world.aws.waitForRotations(poelis.secretArn);
+
+    const { exitCode, stdout, stderr } = await cli.run(['status', poelis.secretArn, '--json']);
+
+    expect(exitCode).toBe(ExitCode.Failed);
+    const [entry] = JSON.parse(stdout) as Record<string, unknown>[];
+    expect(entry.stuckPendingVersionId).toEqual(expect.any(String));
+    expect(entry.lastFailure).toMatchObject({
+      step: 'createSecret',
+      errorType: 'NothingStagedError',
+    });
+    expect(stderr).toBe('');
+    const table = await cli.run(['status', poelis.secretArn]);
+    expect(table.stdout).toContain(entry.stuckPendingVersionId as string);
+    expect(table.stderr).toContain('api-key-rotator recover');
+  });
+
+  it('exits 3 for an unknown secret, saying what to check', async () => {
+    const { exitCode, stdout } = await cli.run(['status', 'no/such/secret']);
+    expect(exitCode).toBe(ExitCode.NotFoundOrDenied);
+    expect(stdout).toContain("Check secret no/such/secret's name or ARN and the region");
+  });
+
+  it('exits 3 when AWS denies reading the secret value', async () => {
+    const poelis = await poelisSecret('status/denied');
+    cli.world.aws.denyAccess({
+      action: 'secretsmanager:GetSecretValue',
+      accessKeyId: 'restricted-operator',
+    });
+    try {
+      const { exitCode, stdout } = await cli.run(['status', poelis.secretArn], {
+        clients: restricted,
+      });
+      expect(exitCode).toBe(ExitCode.NotFoundOrDenied);
+      expect(stdout).toContain('AccessDeniedException');
+      expect(stdout).toContain('Check your credentials');
+    } finally {
+      cli.world.aws.clearAccessRules();
+    }
+  });
+});
+
+describe('permissions', () => {
+  it('exits 3 when AWS denies rotating or staging, and changes nothing', async () => {
+    const poelis = await poelisSecret('denied/writes');
+    const key = cli.world.poelis.admin.createKey(poelis.organizationId, 'Denied');
+    const rotationsBefore = cli.world.aws.rotationHistory(poelis.secretArn).length;
+    for (const action of ['RotateSecret', 'PutSecretValue']) {
+      cli.world.aws.denyAccess({
+        action: `secretsmanager:${action}`,
+        accessKeyId: 'restricted-operator',
+      });
+    }
+    try {
+      const rotate = await cli.run(['rotate', poelis.secretArn], { clients: restricted });
+      expect(rotate.exitCode).toBe(ExitCode.NotFoundOrDenied);
+      expect(rotate.stderr).toContain('secretsmanager:RotateSecret');
+
+      const stage = await cli.run(['stage', poelis.secretArn], { clients: restricted, stdin: key });
+      expect(stage.exitCode).toBe(ExitCode.NotFoundOrDenied);
+      expect(stage.stderr).toContain('secretsmanager:PutSecretValue');
+    } finally {
+      cli.world.aws.clearAccessRules();
+    }
+    expect(await stagedValue(poelis.secretArn)).toBeUndefined();
+    expect(cli.world.aws.rotationHistory(poelis.secretArn)).toHaveLength(rotationsBefore);
+  });
+});
+
+describe('stage', () => {
+  it('verifies a key from stdin at Poelis and stores it as STAGED, printing only its fingerprint', async () => {
+    const poelis = await poelisSecret('stage/ok');
+    const newKey = cli.world.poelis.admin.createKey(poelis.organizationId, 'Production B');
+
+    const { exitCode, stdout } = await cli.run(
+      ['stage', poelis.secretArn, '--name', 'Production B'],
+      { stdin: `${newKey}\n` },
+    );
+
+    expect(exitCode).toBe(ExitCode.Ok);
+    expect(stdout).toContain(`"Production B" (${fingerprint(newKey)})`);
+    expect(await stagedValue(poelis.secretArn)).toEqual({
+      apiKey: newKey,
+      keyName: 'Production B',
+    });
+    const requests = cli.world.poelis.requests().filter((r) => r.route.includes('workspaces'));
+    expect(requests.at(-1)?.status).toBe(200);
+  });
+
+  it('names the staged key it replaces, and the next rotation promotes the new one', async () => {
+    const poelis = await poelisSecret('stage/replace');
+    await stagePoelisKey(cli.world, cli.clients, poelis, 'Old stage');
+    const oldStaged = (await stagedValue(poelis.secretArn))?.apiKey ?? '';
+    const newKey = cli.world.poelis.admin.createKey(poelis.organizationId, 'New stage');
+
+    const staged = await cli.run(['stage', poelis.secretArn, '--name', 'New stage', '--json'], {
+      stdin: newKey,
+    });
+    expect(staged.exitCode).toBe(ExitCode.Ok);
+    expect(JSON.parse(staged.stdout)).toMatchObject({
+      stagedKey: { fingerprint: fingerprint(newKey), keyName: 'New stage' },
+      replacedStagedKey: { fingerprint: fingerprint(oldStaged), keyName: 'Old stage' },
+    });
+
+    const rotated = await cli.run(['rotate', poelis.secretArn, '--wait']);
+    expect(rotated.exitCode).toBe(ExitCode.Ok);
+    expect((await currentValue(poelis.secretArn)).apiKey).toBe(newKey);
+  });
+
+  it('refuses a malformed key with exit 2 and stores nothing', async () => {
+    const poelis = await poelisSecret('stage/malformed');
+    const { exitCode, stderr } = await cli.run(['stage', poelis.secretArn], {
+      stdin: 'poelis_api_short\n',
+    });
+    expect(exitCode).toBe(ExitCode.Usage);
+    expect(stderr).toContain('The key on stdin is not valid');
+    expect(stderr).not.toContain('poelis_api_short');
+    expect(await stagedValue(poelis.secretArn)).toBeUndefined();
+  });
+
+  it('refuses empty stdin and a key given as an argument with exit 2', async () => {
+    const poelis = await poelisSecret('stage/empty');
+    const empty = await cli.run(['stage', poelis.secretArn], { stdin: '' });
+    expect(empty.exitCode).toBe(ExitCode.Usage);
+    expect(empty.stderr).toContain('No key on stdin');
+
+    const key = cli.world.poelis.admin.createKey(poelis.organizationId, 'Typed');
+    const inArgv = await cli.run(['stage', poelis.secretArn, key]);
+    expect(inArgv.exitCode).toBe(ExitCode.Usage);
+    expect(await stagedValue(poelis.secretArn)).toBeUndefined();
+  });
+
+  it('exits 1 when Poelis rejects the key (revoked), and 4 when Poelis is down', async () => {
+    const poelis = await poelisSecret('stage/vendor');
+    const revoked = cli.world.poelis.admin.createKey(poelis.organizationId, 'Revoked');
+    cli.world.poelis.admin.revokeKey(poelis.organizationId, 'Revoked');
+    const rejected = await cli.run(['stage', poelis.secretArn], { stdin: revoked });
+    expect(rejected.exitCode).toBe(ExitCode.Failed);
+    expect(rejected.stderr).toContain(`rejected the API key ${fingerprint(revoked)} with 401`);
+
+    const fresh = cli.world.poelis.admin.createKey(poelis.organizationId, 'Fresh');
+    cli.world.poelis.injectFault({
+      kind: 'status',
+      status: 503,
+      route: '/v1/public/workspaces',
+      times: 10,
+    });
+    try {
+      const down = await cli.run(['stage', poelis.secretArn], { stdin: fresh });
+      expect(down.exitCode).toBe(ExitCode.Unavailable);
+      expect(down.stderr).toContain('is unavailable');
+    } finally {
+      cli.world.poelis.clearFaults();
+    }
+    expect(await stagedValue(poelis.secretArn)).toBeUndefined();
+  });
+
+  it('refuses to stage into a Polytomic secret, and exits 3 for an unknown secret', async () => {
+    const polytomic = await provisionPolytomicSecret(cli.world, cli.clients, {
+      name: 'stage/polytomic',
+      kmsKeyId,
+    });
+    const wrong = await cli.run(['stage', polytomic.secretArn], { stdin: 'x' });
+    expect(wrong.exitCode).toBe(ExitCode.Usage);
+    expect(wrong.stderr).toContain('only Poelis keys are staged');
+
+    const unknown = await cli.run(['stage', 'no/such/secret'], { stdin: 'x' });
+    expect(unknown.exitCode).toBe(ExitCode.NotFoundOrDenied);
+  });
+});
+
+describe('verify', () => {
+  it("passes once a Poelis rotation's old key is revoked, and fails while it is still live", async () => {
+    const poelis = await poelisSecret('verify/poelis');
+    await stagePoelisKey(cli.world, cli.clients, poelis, 'Verify B');
+    expect((await cli.run(['rotate', poelis.secretArn, '--wait'])).exitCode).toBe(ExitCode.Ok);
+
+    const live = await cli.run(['verify', poelis.secretArn, '--json']);
+    expect(live.exitCode).toBe(ExitCode.Failed);
+    const findings = (JSON.parse(live.stdout) as { findings: Record<string, string>[] }).findings;
+    expect(findings.find((f) => f.check === 'previous-key-revoked')).toMatchObject({
+      outcome: 'fail',
+      keyName: poelis.keyName,
+    });
+    expect(findings.find((f) => f.check === 'current-key-works')).toMatchObject({
+      outcome: 'pass',
+    });
+
+    cli.world.poelis.admin.revokeKey(poelis.organizationId, poelis.keyName); // the operator acts
+    const clean = await cli.run(['verify', poelis.secretArn]);
+    expect(clean.exitCode).toBe(ExitCode.Ok);
+    expect(clean.stdout).toContain('previous-key-revoked');
+    expect(clean.stdout).not.toContain('FAIL');
+  });
+
+  it('exits 4 when the vendor is down, and 3 for an unknown secret', async () => {
+    const poelis = await poelisSecret('verify/down');
+    cli.world.poelis.injectFault({ kind: 'reset', route: '/v1/public/workspaces', times: 20 });
+    try {
+      const down = await cli.run(['verify', poelis.secretArn]);
+      expect(down.exitCode).toBe(ExitCode.Unavailable);
+      expect(down.stdout).toContain('error');
+    } finally {
+      cli.world.poelis.clearFaults();
+    }
+    const unknown = await cli.run(['verify', 'no/such/secret']);
+    expect(unknown.exitCode).toBe(ExitCode.NotFoundOrDenied);
+  });
+});
+
+describe('output', () => {
+  it('never holds a key any simulator issued, in anything the commands above printed', () => {
+    cli.scanner.expectClean();
+    expect(cli.scanner.textOf('cli')).toMatch(/[0-9a-f]{8}/);
+  });
+});

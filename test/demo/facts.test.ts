@@ -1,0 +1,156 @@
+/**
+ * The demo's verdicts, on hand-made facts: what makes the story fail, and which live keys count
+ * as orphans.
+ */
+import { findOrphanLiveKeys, type HeldKeys } from '../../demo/key-inventory';
+import { failedFacts, type LeakCheckFact, type StoryFacts } from '../../demo/summary';
+import type { LedgerEntry } from '../../local/vendors';
+
+const cleanLeakCheck: LeakCheckFact = {
+  scannedChars: 100,
+  scannedFunctionLogLines: 10,
+  keyShapedStrings: 3,
+  issuedKeysFound: 0,
+};
+
+const rotation = {
+  secret: 'demo/polytomic',
+  provider: 'polytomic',
+  trigger: 'schedule',
+  token: 'token-1',
+  steps: [],
+  outcome: 'succeeded',
+  durationMs: 10,
+  previousKey: { fingerprint: 'aaaaaaaa' },
+  currentKey: { fingerprint: 'bbbbbbbb' },
+  appKeyAfter: 'bbbbbbbb',
+} as const;
+
+const goodFacts: StoryFacts = {
+  durationMs: 1000,
+  deployment: { kmsKeyArn: 'k', notificationTopicArn: 't', rotationFunctionArn: 'f' },
+  secrets: [],
+  rotations: [rotation],
+  appCalls: { total: 10, failed: 0, recoveredAfter401: 1, keyChangesSeen: 1, failures: [] },
+  oldKeysDead: [{ secret: 'demo/polytomic', fingerprint: 'aaaaaaaa', status: 401 }],
+  reminder: {
+    secret: 'demo/poelis',
+    subject: 'Revoke',
+    keyToRevoke: { fingerprint: 'cccccccc' },
+    statusBeforeRevocation: 200,
+  },
+  orphanLiveKeys: { count: 0, fingerprints: [], discardedReissues: 1 },
+  audit: [
+    {
+      check: 'previous-key-revoked',
+      secretArn: 'arn',
+      secretName: 'demo/polytomic',
+      outcome: 'pass',
+      message: 'revoked',
+    },
+  ],
+};
+
+describe('failedFacts', () => {
+  it('finds nothing wrong with a story whose facts all hold', () => {
+    expect(failedFacts(goodFacts, cleanLeakCheck)).toEqual([]);
+  });
+
+  it.each<[string, Partial<StoryFacts>, Partial<LeakCheckFact>, string]>([
+    [
+      'a failed app call',
+      { appCalls: { ...goodFacts.appCalls, failed: 1 } },
+      {},
+      '1 app call(s) failed',
+    ],
+    [
+      'an app that never called',
+      { appCalls: { ...goodFacts.appCalls, total: 0 } },
+      {},
+      'the app made no call',
+    ],
+    [
+      'an old key still alive',
+      { oldKeysDead: [{ secret: 'demo/polytomic', fingerprint: 'aaaaaaaa', status: 200 }] },
+      {},
+      'old key aaaaaaaa of demo/polytomic answered 200, not 401',
+    ],
+    [
+      'an orphan',
+      { orphanLiveKeys: { count: 1, fingerprints: ['dddddddd'], discardedReissues: 0 } },
+      {},
+      '1 orphan live key(s)',
+    ],
+    [
+      'a failed rotation',
+      { rotations: [{ ...rotation, outcome: 'failed' }] },
+      {},
+      'schedule rotation of demo/polytomic failed',
+    ],
+    [
+      'an app left on the old key',
+      { rotations: [{ ...rotation, appKeyAfter: 'aaaaaaaa' }] },
+      {},
+      'after the schedule rotation the app holds aaaaaaaa',
+    ],
+    ['no reminder', { reminder: undefined }, {}, 'no reminder to revoke the old Poelis key'],
+    [
+      'a failing audit check',
+      { audit: [{ ...goodFacts.audit[0], outcome: 'fail' }] },
+      {},
+      'audit previous-key-revoked of demo/polytomic: fail',
+    ],
+    ['a leaked key', {}, { issuedKeysFound: 1 }, '1 key value(s) found in the output'],
+  ])('fails the story on %s', (_case, facts, leak, failure) => {
+    expect(failedFacts({ ...goodFacts, ...facts }, { ...cleanLeakCheck, ...leak })).toEqual([
+      failure,
+    ]);
+  });
+});
+
+describe('findOrphanLiveKeys', () => {
+  const entry = (fingerprint: string, details: Partial<LedgerEntry> = {}): LedgerEntry => ({
+    vendor: 'polytomic',
+    kind: 'user',
+    fingerprint,
+    sha256: fingerprint.repeat(8),
+    organizationId: 'org',
+    userId: 'standby',
+    status: 'live',
+    issuedAt: '2026-01-01T00:00:00.000Z',
+    ...details,
+  });
+  const held: HeldKeys = {
+    current: new Set(['current1']),
+    everStored: new Set(['current1', 'stored01']),
+    standbyUserIds: new Set(['standby']),
+  };
+
+  it('accounts for AWSCURRENT keys, revoked keys, and one never-stored re-issue per standby user', () => {
+    const ledger = [
+      entry('current1', { userId: 'active' }),
+      entry('revoked1', { status: 'revoked' }),
+      entry('reissue1'),
+    ];
+    expect(findOrphanLiveKeys(ledger, held)).toEqual({
+      count: 0,
+      fingerprints: [],
+      discardedReissues: 1,
+    });
+  });
+
+  it('counts as orphans a stored key left live, a second re-issue, and live keys of other users or vendors', () => {
+    const ledger = [
+      entry('stored01'),
+      entry('reissue1'),
+      entry('reissue2'),
+      entry('stranger', { userId: 'someone-else' }),
+      entry('poelis01', { vendor: 'poelis', kind: 'organization', userId: undefined }),
+    ];
+    expect(findOrphanLiveKeys(ledger, held)).toEqual({
+      count: 4,
+      fingerprints: ['stored01', 'reissue2', 'stranger', 'poelis01'],
+      discardedReissues: 1,
+    });
+  });
+});

@@ -1,0 +1,547 @@
+/**
+ * The local world with the rotation handler registered in-process: the same handler the bundle
+ * exports (createRotationHandler with real SDK clients against the AWS emulator and the real
+ * HttpClient against the vendor simulators), every outbound call traced so a test can fail it,
+ * every output captured for the leak scanner, and time under the test's control.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  CancelRotateSecretCommand,
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+  TagResourceCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { SnsNotifier } from '../../lambda/aws/notifications';
+import { SecretsStore } from '../../lambda/aws/secrets';
+import { Readable } from 'node:stream';
+import type { CliDependencies } from '../../cli/dependencies';
+import { runCli } from '../../cli/program';
+import { emulatorRotationHistory } from '../../cli/rotation-history';
+import { HttpClient } from '../../lambda/http/client';
+import { readRotatorConfig } from '../../lambda/rotation/config';
+import { fingerprint } from '../../lambda/shared/fingerprint';
+import type { RotationStep } from '../../lambda/rotation/event';
+import { createRotationHandler } from '../../lambda/rotation/handler';
+import { REVOKE_POLICY_TAG, type RevokePolicy } from '../../lambda/shared/secret';
+import type { RotationRecord } from '../../local/aws';
+import type { LambdaContextLike } from '../../local/aws/lambda-runner';
+import { ManualClock, type InvokeResult } from '../../local/aws/types';
+import {
+  createCustomerManagedKey,
+  localAwsConfig,
+  localClients,
+  provisionPoelisSecret,
+  provisionPolytomicSecret,
+  stagePoelisKey,
+  type LocalClients,
+  type PoelisFixture,
+} from '../../local/scenarios';
+import { startLocalWorld, type LocalWorld } from '../../local/world';
+import { CallTracer, TracedHttpClient } from './fault-injection';
+import { LeakScanner } from './leak-scanner';
+
+export const SAFETY_FUNCTION_NAME = 'api-key-rotator-rotation-in-process';
+export const ROTATION_STEPS: readonly RotationStep[] = [
+  'createSecret',
+  'setSecret',
+  'testSecret',
+  'finishSecret',
+];
+
+/** Rotation schedule of every secret: short enough that a stuck rotation is due within hours. */
+const SCHEDULE = 'rate(4 hours)';
+const PAST_NEXT_WINDOW_MS = 5 * 60 * 60 * 1000;
+
+/** A secret under test and what the invariant checker needs to know about it. */
+export interface SecretUnderTest {
+  readonly label: string;
+  readonly provider: 'polytomic' | 'poelis';
+  readonly arn: string;
+  readonly kmsKeyId: string;
+  readonly organizationId: string;
+  /** Polytomic: the rotation users (one in single-user mode). */
+  readonly userIds: readonly string[];
+  readonly policy: RevokePolicy;
+  readonly poelis?: PoelisFixture;
+  stagedCount: number;
+}
+
+export interface SecretSpec {
+  readonly provider: 'polytomic' | 'poelis';
+  /** Polytomic: false is single-user mode. @default true */
+  readonly standby?: boolean;
+  readonly policy?: RevokePolicy;
+  /** Where the policy is set: the value's `revokePrevious` or the stack's tag. @default 'value' */
+  readonly policyIn?: 'value' | 'tag';
+  /** Reuse a Polytomic partner-key secret. */
+  readonly partnerKeySecretId?: string;
+}
+
+export interface SafetyWorldOptions {
+  /** The attempt timeout of the vendor HTTP client; faults of kind timeout outlast it. */
+  readonly attemptTimeoutMs?: number;
+  /**
+   * Rotate with the bundled file (dist/lambda/rotation/index.js) in Lambda-like child
+   * processes instead of the in-process handler; its calls are not traced. @default false
+   */
+  readonly bundle?: boolean;
+}
+
+/** The bundled function's name in the runner. */
+export const BUNDLE_FUNCTION_NAME = 'api-key-rotator-rotation';
+
+export class SafetyWorld {
+  readonly tracer = new CallTracer();
+  readonly functionArn: string;
+  /** The rotation function's name in the runner (what `runner.kill` takes). */
+  readonly functionName: string;
+  private secretCount = 0;
+  private readonly seenRecords = new Map<string, number>();
+  private seenMessages = 0;
+  /** Poelis keys an operator revoked after a reminder, by fingerprint. */
+  private readonly handledReminders = new Set<string>();
+  private readonly handlerClients: { destroy(): void }[] = [];
+
+  private constructor(
+    readonly world: LocalWorld,
+    readonly clock: ManualClock,
+    readonly clients: LocalClients,
+    readonly sns: SNSClient,
+    readonly topicArn: string,
+    readonly scanner: LeakScanner,
+    options: SafetyWorldOptions,
+  ) {
+    this.functionName = options.bundle === true ? BUNDLE_FUNCTION_NAME : SAFETY_FUNCTION_NAME;
+    this.functionArn =
+      options.bundle === true
+        ? world.registerRotationFunction({
+            name: BUNDLE_FUNCTION_NAME,
+            environment: { ROTATOR_NOTIFY_TOPIC_ARN: topicArn },
+          })
+        : this.registerInProcess(options);
+  }
+
+  /**
+   * The handler the bundle exports, built from real clients: SDK clients against the emulator
+   * (traced by middleware) and the product's HttpClient against the simulators (traced).
+   */
+  private registerInProcess(options: SafetyWorldOptions): string {
+    const environment = this.world.rotationEnvironment({
+      ROTATOR_NOTIFY_TOPIC_ARN: this.topicArn,
+    });
+    const config = readRotatorConfig(environment);
+    const awsConfig = localAwsConfig(this.world);
+    const secretsClient = new SecretsManagerClient(awsConfig);
+    const kmsClient = new KMSClient(awsConfig);
+    const snsClient = new SNSClient(awsConfig);
+    this.tracer.instrument(secretsClient, 'secretsmanager');
+    this.tracer.instrument(kmsClient, 'kms');
+    this.tracer.instrument(snsClient, 'sns');
+    this.handlerClients.push(secretsClient, kmsClient, snsClient);
+    const http = new TracedHttpClient(
+      {
+        policy: config.originPolicy,
+        attemptTimeoutMs: options.attemptTimeoutMs ?? 2_000,
+        sleep: () => Promise.resolve(),
+        random: () => 0.5,
+      },
+      this.tracer,
+    );
+    const secrets = new SecretsStore(secretsClient);
+    const notifier = new SnsNotifier(snsClient, this.topicArn);
+    // A fresh Logger and Metrics per invocation keep overlapping invocations' log keys apart.
+    const handler = async (event: unknown, context: LambdaContextLike): Promise<void> => {
+      const step = (event as { Step?: RotationStep } | null)?.Step;
+      const serviceName = environment.POWERTOOLS_SERVICE_NAME;
+      const logger = new Logger({ serviceName, logLevel: 'INFO' });
+      const metrics = new Metrics({
+        serviceName,
+        namespace: environment.POWERTOOLS_METRICS_NAMESPACE,
+      });
+      const rotation = createRotationHandler({
+        config,
+        secrets,
+        kms: kmsClient,
+        http,
+        notifier,
+        logger,
+        metrics,
+      });
+      await this.tracer.runInvocation(step, () => rotation(event, lambdaContext(context)));
+    };
+    return this.world.runner.register(SAFETY_FUNCTION_NAME, {
+      kind: 'in-process',
+      handler,
+      timeoutMs: 30_000,
+    });
+  }
+
+  static async start(options: SafetyWorldOptions = {}): Promise<SafetyWorld> {
+    const clock = new ManualClock();
+    const lines: string[] = [];
+    const world = await startLocalWorld({ clock, logSink: (line) => lines.push(line) });
+    const scanner = new LeakScanner([world.polytomic, world.poelis], lines);
+    scanner.captureProcessOutput();
+    const clients = localClients(world);
+    const sns = new SNSClient(localAwsConfig(world));
+    const topic = await sns.send(new CreateTopicCommand({ Name: 'api-key-rotator-notices' }));
+    if (topic.TopicArn === undefined) throw new Error('CreateTopic returned no ARN');
+    return new SafetyWorld(world, clock, clients, sns, topic.TopicArn, scanner, options);
+  }
+
+  /** A new secret with its own KMS key and vendor organization, rotation configured. */
+  async newSecret(spec: SecretSpec): Promise<SecretUnderTest> {
+    this.secretCount += 1;
+    const label = `${spec.provider}-${this.secretCount}`;
+    const kmsKeyId = await createCustomerManagedKey(this.clients, `alias/safety-${label}`);
+    const policy = spec.policy ?? 'on-finish';
+    const inValue = spec.policyIn !== 'tag' && spec.policy !== undefined ? policy : undefined;
+    let secret: SecretUnderTest;
+    if (spec.provider === 'polytomic') {
+      const fixture = await provisionPolytomicSecret(this.world, this.clients, {
+        name: `safety/${label}`,
+        kmsKeyId,
+        standby: spec.standby ?? true,
+        revokePrevious: inValue,
+        partnerKeySecretId: spec.partnerKeySecretId,
+      });
+      secret = {
+        label,
+        provider: 'polytomic',
+        arn: fixture.secretArn,
+        kmsKeyId,
+        organizationId: fixture.organizationId,
+        userIds: [fixture.userId, ...(fixture.standbyUserId ? [fixture.standbyUserId] : [])],
+        policy,
+        stagedCount: 0,
+      };
+    } else {
+      const fixture = await provisionPoelisSecret(this.world, this.clients, {
+        name: `safety/${label}`,
+        kmsKeyId,
+        revokePrevious: inValue,
+      });
+      secret = {
+        label,
+        provider: 'poelis',
+        arn: fixture.secretArn,
+        kmsKeyId,
+        organizationId: fixture.organizationId,
+        userIds: [],
+        policy,
+        poelis: fixture,
+        stagedCount: 0,
+      };
+    }
+    if (spec.policyIn === 'tag' && spec.policy !== undefined) {
+      await this.clients.secrets.send(
+        new TagResourceCommand({
+          SecretId: secret.arn,
+          Tags: [{ Key: REVOKE_POLICY_TAG, Value: spec.policy }],
+        }),
+      );
+    }
+    await this.configureRotation(secret.arn);
+    return secret;
+  }
+
+  /**
+   * A secret holding exactly `value` (JSON text, or binary), with its own KMS key and tags,
+   * rotation not configured yet.
+   */
+  async newRawSecret(
+    value: string | Uint8Array,
+    tags: Record<string, string> = {},
+  ): Promise<{ arn: string; kmsKeyId: string }> {
+    this.secretCount += 1;
+    const kmsKeyId = await createCustomerManagedKey(
+      this.clients,
+      `alias/safety-raw-${this.secretCount}`,
+    );
+    const created = await this.clients.secrets.send(
+      new CreateSecretCommand({
+        Name: `safety/raw-${this.secretCount}`,
+        KmsKeyId: kmsKeyId,
+        ...(typeof value === 'string' ? { SecretString: value } : { SecretBinary: value }),
+        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
+    if (created.ARN === undefined) throw new Error('CreateSecret returned no ARN');
+    return { arn: created.ARN, kmsKeyId };
+  }
+
+  /**
+   * Attaches the in-process function with RotateImmediately=false, as the stack does: Secrets
+   * Manager runs only testSecret. Returns that configuration test's record.
+   */
+  async configureRotation(arn: string): Promise<RotationRecord> {
+    await this.clients.secrets.send(
+      new RotateSecretCommand({
+        SecretId: arn,
+        RotationLambdaARN: this.functionArn,
+        RotationRules: { ScheduleExpression: SCHEDULE },
+        RotateImmediately: false,
+      }),
+    );
+    await this.world.aws.waitForRotations(arn);
+    const record = this.world.aws.rotationHistory(arn).at(-1);
+    if (record === undefined) throw new Error(`no configuration test ran for ${arn}`);
+    return record;
+  }
+
+  /**
+   * Poelis: the operator creates a key in the web app and stores it as STAGED. A key it
+   * replaces under STAGED that no rotation has taken up is revoked, as an operator would.
+   */
+  async stage(secret: SecretUnderTest): Promise<void> {
+    if (secret.poelis === undefined) return;
+    const before = await this.keysByLabel(secret);
+    secret.stagedCount += 1;
+    await stagePoelisKey(
+      this.world,
+      this.clients,
+      secret.poelis,
+      `${secret.label} #${secret.stagedCount + 1}`,
+    );
+    const superseded = before.get('STAGED');
+    if (superseded === undefined) return;
+    const inUse = [...(await this.keysByLabel(secret)).values()].includes(superseded);
+    if (!inUse && this.world.poelis.admin.keyStatus(superseded) === 'live') {
+      this.world.poelis.admin.revokeKey(secret.organizationId, fingerprint(superseded));
+    }
+  }
+
+  /** The key each staging label's version holds. */
+  private async keysByLabel(secret: SecretUnderTest): Promise<Map<string, string>> {
+    const stages = await this.versionStages(secret);
+    const values = await this.allValues(secret);
+    const keys = new Map<string, string>();
+    for (const [versionId, labels] of Object.entries(stages)) {
+      const value = values.get(versionId);
+      const key =
+        value === undefined ? undefined : (JSON.parse(value) as { apiKey?: unknown }).apiKey;
+      if (typeof key === 'string') labels.forEach((label) => keys.set(label, key));
+    }
+    return keys;
+  }
+
+  /** RotateSecret, then waits for the steps; returns the rotation's record. */
+  async rotate(secret: SecretUnderTest): Promise<RotationRecord> {
+    await this.clients.secrets.send(new RotateSecretCommand({ SecretId: secret.arn }));
+    await this.world.aws.waitForRotations(secret.arn);
+    return this.lastRotation(secret);
+  }
+
+  lastRotation(secret: SecretUnderTest): RotationRecord {
+    const record = this.world.aws.rotationHistory(secret.arn).at(-1);
+    if (record === undefined) throw new Error(`${secret.label} has never rotated`);
+    return record;
+  }
+
+  /** One step, invoked the way Secrets Manager invokes it. */
+  invokeStep(secret: SecretUnderTest, step: RotationStep, token: string): Promise<InvokeResult> {
+    return this.world.runner.invoke(this.functionArn, {
+      Step: step,
+      SecretId: secret.arn,
+      ClientRequestToken: token,
+    });
+  }
+
+  /** Moves time past the next rotation window and lets the emulator start due rotations. */
+  async runDueRotations(): Promise<void> {
+    this.clock.advance(PAST_NEXT_WINDOW_MS);
+    await this.world.aws.runDueRotations();
+    await this.world.aws.waitForRotations();
+  }
+
+  /**
+   * What Secrets Manager does after a failed rotation: a rotation still AWSPENDING is
+   * reattempted when due (all four steps, same token); one promoted before it failed gets its
+   * steps again with the same token. Returns whether the rotation completed.
+   */
+  async retryFailedRotation(secret: SecretUnderTest, attempts = 3): Promise<boolean> {
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const record = this.lastRotation(secret);
+      if (record.outcome === 'succeeded') return true;
+      const stages = await this.versionStages(secret);
+      const promoted = stages[record.token]?.includes('AWSCURRENT') === true;
+      if (!promoted) {
+        await this.runDueRotations();
+        continue;
+      }
+      let ok = true;
+      for (const step of ROTATION_STEPS) {
+        const result = await this.invokeStep(secret, step, record.token);
+        this.recordInvocation(result);
+        ok &&= result.ok;
+      }
+      if (ok) return true;
+    }
+    return this.lastRotation(secret).outcome === 'succeeded';
+  }
+
+  async setKeyEnabled(secret: SecretUnderTest, enabled: boolean): Promise<void> {
+    await this.clients.kms.send(
+      enabled
+        ? new EnableKeyCommand({ KeyId: secret.kmsKeyId })
+        : new DisableKeyCommand({ KeyId: secret.kmsKeyId }),
+    );
+  }
+
+  async versionStages(secret: SecretUnderTest): Promise<Record<string, string[]>> {
+    const described = await this.clients.secrets.send(
+      new DescribeSecretCommand({ SecretId: secret.arn }),
+    );
+    return described.VersionIdsToStages ?? {};
+  }
+
+  /** Every version's value, deprecated ones included. */
+  async allValues(secret: SecretUnderTest): Promise<Map<string, string>> {
+    const listed = await this.clients.secrets.send(
+      new ListSecretVersionIdsCommand({ SecretId: secret.arn, IncludeDeprecated: true }),
+    );
+    const values = new Map<string, string>();
+    for (const { VersionId } of listed.Versions ?? []) {
+      if (VersionId === undefined) continue;
+      try {
+        const version = await this.clients.secrets.send(
+          new GetSecretValueCommand({ SecretId: secret.arn, VersionId }),
+        );
+        if (version.SecretString !== undefined) values.set(VersionId, version.SecretString);
+      } catch {
+        // A version created without a value (a pending one) has nothing to read.
+      }
+    }
+    return values;
+  }
+
+  /** Records the error of a failed invocation for the leak scanner. */
+  recordInvocation(result: InvokeResult): void {
+    if (!result.ok) this.scanner.add('error', `${result.errorType}: ${result.errorMessage}`);
+  }
+
+  /** Adds rotation errors and SNS messages not yet seen to the leak scanner's output. */
+  collectOutputs(): void {
+    for (const record of this.world.aws.rotationHistory()) {
+      const key = `${record.secretArn}:${record.token}:${record.startedAt}`;
+      const seen = this.seenRecords.get(key) ?? 0;
+      for (const step of record.steps.slice(seen)) {
+        if (!step.ok) this.scanner.add('error', `${step.errorType}: ${step.errorMessage}`);
+      }
+      this.seenRecords.set(key, record.steps.length);
+    }
+    const messages = this.world.aws.publishedMessages(this.topicArn);
+    for (const message of messages.slice(this.seenMessages)) {
+      this.scanner.add('sns', `${message.subject ?? ''}\n${message.message}`);
+    }
+    this.seenMessages = messages.length;
+  }
+
+  /** Reminders (SNS messages, or log lines when publishing failed) naming keys of the secret. */
+  revocationReminders(secret: SecretUnderTest): Set<string> {
+    const named = new Set<string>();
+    for (const message of this.world.aws.publishedMessages(this.topicArn)) {
+      if (!message.message.includes(secret.arn)) continue;
+      if (!message.message.includes('Revoke the previous key')) continue;
+      for (const match of message.message.matchAll(/\(([0-9a-f]{8})\)/g)) named.add(match[1]);
+    }
+    const logs = `${this.scanner.textOf('stdout')}\n${this.scanner.textOf('log')}`;
+    for (const line of logs.split('\n')) {
+      if (!line.includes('"keyToRevoke"') || !line.includes(secret.arn)) continue;
+      const parsed = JSON.parse(line) as { keyToRevoke?: { fingerprint?: string } };
+      if (parsed.keyToRevoke?.fingerprint !== undefined) named.add(parsed.keyToRevoke.fingerprint);
+    }
+    return named;
+  }
+
+  /** What the Poelis operator does with each reminder: revoke the named key in the web app. */
+  actOnReminders(secret: SecretUnderTest): void {
+    if (secret.poelis === undefined) return;
+    const { admin } = this.world.poelis;
+    for (const fp of this.revocationReminders(secret)) {
+      const handled = `${secret.arn}:${fp}`;
+      if (this.handledReminders.has(handled)) continue;
+      const entry = admin.listKeys(secret.organizationId).find((key) => key.fingerprint === fp);
+      if (entry?.status === 'live') admin.revokeKey(secret.organizationId, fp);
+      this.handledReminders.add(handled);
+    }
+  }
+
+  /**
+   * The operator CLI, in-process against this world (argv without the program name); its
+   * output is recorded for the leak scanner.
+   */
+  async runCli(
+    argv: readonly string[],
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const environment = this.world.rotationEnvironment();
+    const deps: CliDependencies = {
+      io: {
+        stdin: Object.assign(Readable.from(['']), { isTTY: false }),
+        stdout: { write: (text: string) => stdout.push(text), isTTY: false },
+        stderr: { write: (text: string) => stderr.push(text), isTTY: false },
+      },
+      env: environment,
+      secretsManager: this.clients.secrets,
+      kms: this.clients.kms,
+      vendorHttp: () => new HttpClient({ policy: readRotatorConfig(environment).originPolicy }),
+      history: emulatorRotationHistory(this.world.urls.aws),
+      now: Date.now,
+      sleep: () => Promise.resolve(),
+    };
+    const exitCode = await runCli(argv, deps);
+    const result = { exitCode, stdout: stdout.join(''), stderr: stderr.join('') };
+    this.scanner.add('cli', `${result.stdout}\n${result.stderr}`);
+    return result;
+  }
+
+  /** Turns rotation off for a secret that is done with, so later due rotations skip it. */
+  async retire(secret: SecretUnderTest): Promise<void> {
+    await this.world.aws.waitForRotations(secret.arn);
+    await this.clients.secrets.send(new CancelRotateSecretCommand({ SecretId: secret.arn }));
+  }
+
+  /** Ends every armed fault and the interceptor's control. */
+  clearFaults(): void {
+    this.tracer.interceptor = (_call, proceed) => proceed();
+    this.world.polytomic.clearFaults();
+    this.world.poelis.clearFaults();
+    this.world.aws.clearAccessRules();
+  }
+
+  async close(): Promise<void> {
+    this.scanner.stopCapture();
+    this.clients.secrets.destroy();
+    this.clients.kms.destroy();
+    this.sns.destroy();
+    await this.world.close();
+    this.handlerClients.forEach((client) => client.destroy());
+  }
+}
+
+function lambdaContext(context: LambdaContextLike): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: context.callbackWaitsForEmptyEventLoop,
+    functionName: context.functionName,
+    functionVersion: context.functionVersion,
+    invokedFunctionArn: context.invokedFunctionArn,
+    memoryLimitInMB: context.memoryLimitInMB,
+    awsRequestId: context.awsRequestId,
+    logGroupName: context.logGroupName,
+    logStreamName: context.logStreamName,
+    getRemainingTimeInMillis: () => context.getRemainingTimeInMillis(),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
