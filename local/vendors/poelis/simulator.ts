@@ -1,46 +1,22 @@
-import { systemClock } from '../../aws/types';
-import { commonAdminRoutes, type AdminRoute } from '../shared/admin-routes';
-import { FaultEngine } from '../shared/faults';
+import type { AdminRoute } from '../shared/admin-routes';
 import { requireString } from '../shared/http-io';
-import { KeyLedger } from '../shared/ledger';
-import { RequestLog } from '../shared/request-log';
-import { startVendorServer } from '../shared/vendor-server';
+import { startSimulator } from '../shared/simulator';
 import type { PoelisSimulator, PoelisSimulatorOptions } from '../types';
 import { createPoelisDialect, DEFAULT_POELIS_RATE_LIMIT } from './api';
 import { PoelisDirectory } from './directory';
 
 /** Starts a Poelis stand-in on loopback (a free port unless one is given). */
-export async function startPoelisSimulator(
+export function startPoelisSimulator(
   options: PoelisSimulatorOptions = {},
 ): Promise<PoelisSimulator> {
-  const clock = options.clock ?? systemClock;
-  const ledger = new KeyLedger('poelis', clock);
-  const faults = new FaultEngine();
-  const log = new RequestLog();
-  const directory = new PoelisDirectory(ledger);
-  const rateLimit = options.rateLimit ?? DEFAULT_POELIS_RATE_LIMIT;
-
-  const server = await startVendorServer({
-    host: options.host,
-    port: options.port,
-    clock,
-    dialect: createPoelisDialect(directory, ledger, clock, rateLimit),
-    faults,
-    log,
-    adminRoutes: [...commonAdminRoutes({ ledger, faults, log }), ...poelisAdminRoutes(directory)],
+  return startSimulator({
+    vendor: 'poelis',
+    options,
+    createDirectory: (ledger) => new PoelisDirectory(ledger),
+    createDialect: (directory, ledger, clock) =>
+      createPoelisDialect(directory, ledger, clock, options.rateLimit ?? DEFAULT_POELIS_RATE_LIMIT),
+    adminRoutes: poelisAdminRoutes,
   });
-
-  return {
-    url: server.url,
-    admin: directory,
-    injectFault: (fault) => faults.inject(fault),
-    clearFaults: () => faults.clear(),
-    ledger: () => ledger.entries(),
-    requests: () => log.entries(),
-    routeCounts: () => log.routeCounts(),
-    isIssuedKey: (candidate) => ledger.isIssued(candidate),
-    close: () => server.close(),
-  };
 }
 
 /** The web app's key management over HTTP; a new key value is answered once, as `{ "value": … }`. */

@@ -1,49 +1,21 @@
-import { systemClock } from '../../aws/types';
 import type { AdminRoute } from '../shared/admin-routes';
-import { commonAdminRoutes } from '../shared/admin-routes';
-import { FaultEngine } from '../shared/faults';
 import { optionalString, requireString } from '../shared/http-io';
-import { KeyLedger } from '../shared/ledger';
-import { RequestLog } from '../shared/request-log';
-import { startVendorServer } from '../shared/vendor-server';
+import { startSimulator } from '../shared/simulator';
 import type { PolytomicSimulator, SimulatorOptions } from '../types';
 import { createPolytomicDialect } from './api';
 import { PolytomicDirectory } from './directory';
 
 /** Starts a Polytomic stand-in on loopback (a free port unless one is given). */
-export async function startPolytomicSimulator(
+export function startPolytomicSimulator(
   options: SimulatorOptions = {},
 ): Promise<PolytomicSimulator> {
-  const clock = options.clock ?? systemClock;
-  const ledger = new KeyLedger('polytomic', clock);
-  const faults = new FaultEngine();
-  const log = new RequestLog();
-  const directory = new PolytomicDirectory(ledger);
-
-  const server = await startVendorServer({
-    host: options.host,
-    port: options.port,
-    clock,
-    dialect: createPolytomicDialect(directory, ledger, clock),
-    faults,
-    log,
-    adminRoutes: [
-      ...commonAdminRoutes({ ledger, faults, log }),
-      ...polytomicAdminRoutes(directory),
-    ],
+  return startSimulator({
+    vendor: 'polytomic',
+    options,
+    createDirectory: (ledger) => new PolytomicDirectory(ledger),
+    createDialect: (directory, ledger, clock) => createPolytomicDialect(directory, ledger, clock),
+    adminRoutes: polytomicAdminRoutes,
   });
-
-  return {
-    url: server.url,
-    admin: directory,
-    injectFault: (fault) => faults.inject(fault),
-    clearFaults: () => faults.clear(),
-    ledger: () => ledger.entries(),
-    requests: () => log.entries(),
-    routeCounts: () => log.routeCounts(),
-    isIssuedKey: (candidate) => ledger.isIssued(candidate),
-    close: () => server.close(),
-  };
 }
 
 /** The admin operations over HTTP; new key values are answered once, as `{ "value": … }`. */
