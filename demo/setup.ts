@@ -5,7 +5,7 @@
 import { ManualClock } from '../local/aws/types';
 import {
   configureRotation,
-  createCustomerManagedKey,
+  deployRotator,
   localClients,
   provisionPoelisSecret,
   provisionPolytomicSecret,
@@ -14,7 +14,6 @@ import {
   type PolytomicFixture,
 } from '../local/scenarios';
 import { startLocalWorld, type LocalWorld } from '../local/world';
-import { createNotificationTopic } from './notification-topic';
 
 export const POLYTOMIC_SECRET_NAME = 'demo/polytomic/warehouse-sync';
 export const POELIS_SECRET_NAME = 'demo/poelis/engineering-data';
@@ -45,14 +44,7 @@ export async function deployDemoWorld(): Promise<DemoWorld> {
   const world = await startLocalWorld({ clock, logSink: (line) => functionLog.push(line) });
   const clients = localClients(world);
   try {
-    const kmsKeyArn = await createCustomerManagedKey(clients);
-    const topicArn = await createNotificationTopic(world);
-    const functionArn = world.registerRotationFunction({
-      environment: {
-        ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
-        ROTATOR_NOTIFY_TOPIC_ARN: topicArn,
-      },
-    });
+    const { kmsKeyArn, topicArn, functionArn } = await deployRotator(world, clients);
     const polytomic = await provisionPolytomicSecret(world, clients, {
       name: POLYTOMIC_SECRET_NAME,
       kmsKeyId: kmsKeyArn,
@@ -80,14 +72,12 @@ export async function deployDemoWorld(): Promise<DemoWorld> {
       poelis,
       functionLog,
       async close() {
-        clients.secrets.destroy();
-        clients.kms.destroy();
+        clients.destroy();
         await world.close();
       },
     };
   } catch (error) {
-    clients.secrets.destroy();
-    clients.kms.destroy();
+    clients.destroy();
     await world.close();
     throw error;
   }

@@ -4,6 +4,7 @@
  * benchmarks build on these so that each describes only what it is about.
  */
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   CreateSecretCommand,
   PutSecretValueCommand,
@@ -16,8 +17,14 @@ import type { LocalWorld } from './world';
 export const MANAGED_TAG = 'api-key-rotator:managed';
 export const PROVIDER_TAG = 'api-key-rotator:provider';
 
-/** SDK client settings that reach the local world's AWS emulator. */
-export function localAwsConfig(world: LocalWorld): {
+/**
+ * SDK client settings that reach the local world's AWS emulator. The access key id names the
+ * caller, which is what the emulator's deny rules match.
+ */
+export function localAwsConfig(
+  world: LocalWorld,
+  accessKeyId = 'local',
+): {
   endpoint: string;
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
@@ -25,18 +32,31 @@ export function localAwsConfig(world: LocalWorld): {
   return {
     endpoint: world.urls.aws,
     region: world.aws.region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: { accessKeyId, secretAccessKey: 'local' },
   };
 }
 
 export interface LocalClients {
   readonly secrets: SecretsManagerClient;
   readonly kms: KMSClient;
+  readonly sns: SNSClient;
+  /** Closes the clients' connections. */
+  destroy(): void;
 }
 
-export function localClients(world: LocalWorld): LocalClients {
-  const config = localAwsConfig(world);
-  return { secrets: new SecretsManagerClient(config), kms: new KMSClient(config) };
+export function localClients(world: LocalWorld, accessKeyId?: string): LocalClients {
+  const config = localAwsConfig(world, accessKeyId);
+  const clients = {
+    secrets: new SecretsManagerClient(config),
+    kms: new KMSClient(config),
+    sns: new SNSClient(config),
+  };
+  return {
+    ...clients,
+    destroy() {
+      for (const client of Object.values(clients)) client.destroy();
+    },
+  };
 }
 
 /** Creates a customer-managed KMS key with an alias, as the stack does; returns its ARN. */
@@ -51,6 +71,55 @@ export async function createCustomerManagedKey(
   if (arn === undefined) throw new Error('CreateKey returned no key ARN');
   await clients.kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: arn }));
   return arn;
+}
+
+/** Creates the SNS topic the functions tell operators through, as the stack does; returns its ARN. */
+export async function createNotificationTopic(
+  clients: LocalClients,
+  name = 'api-key-rotator-notices',
+): Promise<string> {
+  const created = await clients.sns.send(new CreateTopicCommand({ Name: name }));
+  if (created.TopicArn === undefined) throw new Error('CreateTopic returned no topic ARN');
+  return created.TopicArn;
+}
+
+export interface RotatorDeploymentOptions {
+  /** More environment for the rotation function (it already gets the stack's settings). */
+  readonly environment?: Record<string, string>;
+  /** @default unlimited */
+  readonly reservedConcurrency?: number;
+  /** @default 128 */
+  readonly memoryMb?: number;
+}
+
+/** What `cdk deploy` leaves in an account, in the local world. */
+export interface RotatorDeployment {
+  readonly kmsKeyArn: string;
+  readonly topicArn: string;
+  readonly functionArn: string;
+}
+
+/**
+ * Deploy-equivalent: a customer-managed key, the notification topic, and the bundled rotation
+ * function configured as the stack configures it (customer-managed key required, topic set).
+ */
+export async function deployRotator(
+  world: LocalWorld,
+  clients: LocalClients,
+  options: RotatorDeploymentOptions = {},
+): Promise<RotatorDeployment> {
+  const kmsKeyArn = await createCustomerManagedKey(clients);
+  const topicArn = await createNotificationTopic(clients);
+  const functionArn = world.registerRotationFunction({
+    reservedConcurrency: options.reservedConcurrency,
+    memoryMb: options.memoryMb,
+    environment: {
+      ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
+      ROTATOR_NOTIFY_TOPIC_ARN: topicArn,
+      ...options.environment,
+    },
+  });
+  return { kmsKeyArn, topicArn, functionArn };
 }
 
 export interface PolytomicSecretOptions {

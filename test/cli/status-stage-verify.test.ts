@@ -2,15 +2,14 @@
  * `status`, `stage` and `verify` against the local world: the bundled rotation function, the AWS
  * emulator and the vendor simulators, with the CLI run in-process.
  */
-import { SecretsManagerClient, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { KMSClient } from '@aws-sdk/client-kms';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { ExitCode } from '../../cli/exit-codes';
 import { noRotationHistory } from '../../cli/rotation-history';
 import { fingerprint } from '../../lambda/shared/fingerprint';
 import {
   configureRotation,
   createCustomerManagedKey,
-  localAwsConfig,
+  localClients,
   provisionPoelisSecret,
   provisionPolytomicSecret,
   stagePoelisKey,
@@ -27,16 +26,11 @@ beforeAll(async () => {
   cli = await startCliWorld();
   kmsKeyId = await createCustomerManagedKey(cli.clients);
   // An operator whose access key the deny rules below name; the rotation function is unaffected.
-  const config = {
-    ...localAwsConfig(cli.world),
-    credentials: { accessKeyId: 'restricted-operator', secretAccessKey: 'local' },
-  };
-  restricted = { secrets: new SecretsManagerClient(config), kms: new KMSClient(config) };
+  restricted = localClients(cli.world, 'restricted-operator');
 });
 
 afterAll(async () => {
-  restricted?.secrets.destroy();
-  restricted?.kms.destroy();
+  restricted?.destroy();
   await cli?.close();
 });
 

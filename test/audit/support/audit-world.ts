@@ -3,7 +3,6 @@
  * notification topic and the bundled rotation function, plus helpers to rotate a secret and
  * to build the audit's dependencies in process.
  */
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { Agent } from 'undici';
 import type { AuditDependencies } from '../../../lambda/audit/checks';
@@ -12,8 +11,7 @@ import type { RotationRecord } from '../../../local/aws';
 import { ManualClock } from '../../../local/aws/types';
 import {
   configureRotation,
-  createCustomerManagedKey,
-  localAwsConfig,
+  deployRotator,
   localClients,
   type LocalClients,
 } from '../../../local/scenarios';
@@ -51,15 +49,13 @@ export async function startAuditWorld(): Promise<AuditTestWorld> {
     logSink: (line, functionName) => functionLog.push({ line, functionName }),
   });
   const clients = localClients(world);
-  const sns = new SNSClient(localAwsConfig(world));
   const dispatcher = new Agent();
   try {
-    const kmsKeyArn = await createCustomerManagedKey(clients);
-    const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'rotator-notices' })))
-      .TopicArn!;
-    const rotationFunctionArn = world.registerRotationFunction({
-      environment: { ROTATOR_NOTIFY_TOPIC_ARN: topicArn },
-    });
+    const {
+      kmsKeyArn,
+      topicArn,
+      functionArn: rotationFunctionArn,
+    } = await deployRotator(world, clients);
     const http = new HttpClient({
       policy: {
         allowedOrigins: [world.urls.polytomic, world.urls.poelis],
@@ -108,15 +104,13 @@ export async function startAuditWorld(): Promise<AuditTestWorld> {
         }
       },
       async close() {
-        sns.destroy();
-        clients.secrets.destroy();
-        clients.kms.destroy();
+        clients.destroy();
         await dispatcher.close();
         await world.close();
       },
     };
   } catch (error) {
-    sns.destroy();
+    clients.destroy();
     await dispatcher.close();
     await world.close();
     throw error;

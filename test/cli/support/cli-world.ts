@@ -81,8 +81,7 @@ export async function startCliWorld(): Promise<CliWorld> {
     scanner,
     run,
     async close() {
-      clients.secrets.destroy();
-      clients.kms.destroy();
+      clients.destroy();
       await world.close();
     },
   };
