@@ -2,24 +2,11 @@
  * Bundles built for comparison with the deployed one, with the esbuild settings of
  * scripts/bundle.ts, and the per-package breakdown of an esbuild metafile.
  */
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { join } from 'node:path';
+import { LAMBDA_BUILD_OPTIONS } from '../scripts/bundle';
 
 export const PROJECT_ROOT = join(__dirname, '..');
-
-/** The settings scripts/bundle.ts uses for the Lambda bundles. */
-const LAMBDA_BUILD_OPTIONS: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  target: 'node22',
-  format: 'cjs',
-  mainFields: ['module', 'main'],
-  minify: true,
-  keepNames: true,
-  legalComments: 'none',
-  metafile: true,
-  logLevel: 'warning',
-};
 
 export interface BuiltBundle {
   readonly file: string;

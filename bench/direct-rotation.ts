@@ -31,7 +31,7 @@ interface PolytomicValue {
 export class DirectRotation {
   private readonly agent = new Agent();
 
-  constructor(private readonly clients: LocalClients) {}
+  constructor(private readonly clients: Pick<LocalClients, 'secrets' | 'kms'>) {}
 
   /** Starts the script in a child process (see direct-rotation-process.ts). */
   static fork(awsEndpointUrl: string): DirectRotationProcess {
@@ -66,10 +66,16 @@ export class DirectRotation {
     await this.describe(secretArn);
     const tested = JSON.parse(await this.value(secretArn, token)) as PolytomicValue;
     await this.identity(tested);
-    // finishSecret: re-read the pending version before promoting it, as the function does.
+    // finishSecret: re-read the pending version, read the replaced one, and make sure the key
+    // before it (AWSPREVIOUS) is dead, as the function does, before promoting.
     metadata = await this.describe(secretArn);
     await this.value(secretArn, token);
     const replaced = JSON.parse(await this.value(secretArn, currentVersionId)) as PolytomicValue;
+    const olderVersionId = findVersionWith(metadata.versions, 'AWSPREVIOUS');
+    if (olderVersionId !== undefined) {
+      const older = JSON.parse(await this.value(secretArn, olderVersionId)) as PolytomicValue;
+      await this.identity(older, { expectRejected: true });
+    }
     await this.clients.secrets.send(
       new UpdateSecretVersionStageCommand({
         SecretId: secretArn,
@@ -140,13 +146,18 @@ export class DirectRotation {
     return value;
   }
 
-  private async identity(secret: PolytomicValue): Promise<void> {
+  /** GET /api/me: the key must authenticate as its user, or (`expectRejected`) be refused. */
+  private async identity(
+    secret: PolytomicValue,
+    { expectRejected = false }: { expectRejected?: boolean } = {},
+  ): Promise<void> {
     const response = await request(new URL('/api/me', secret.baseUrl), {
       dispatcher: this.agent,
       headers: headers(secret, secret.apiKey),
     });
     const body = (await response.body.json()) as { data?: { id?: string } };
-    if (response.statusCode !== 200 || body.data?.id !== secret.userId) {
+    const accepted = response.statusCode === 200 && body.data?.id === secret.userId;
+    if (accepted === expectRejected) {
       throw new Error(`identity check answered ${response.statusCode}`);
     }
   }
@@ -160,8 +171,12 @@ function headers(secret: PolytomicValue, bearer: string): Record<string, string>
   };
 }
 
+function findVersionWith(versions: Record<string, string[]>, label: string): string | undefined {
+  return Object.keys(versions).find((versionId) => versions[versionId]?.includes(label));
+}
+
 function versionWith(versions: Record<string, string[]>, label: string): string {
-  const id = Object.keys(versions).find((versionId) => versions[versionId]?.includes(label));
+  const id = findVersionWith(versions, label);
   if (id === undefined) throw new Error(`no version is ${label}`);
   return id;
 }

@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   const complete = !values.quick && values.only === undefined && Object.keys(errors).length === 0;
   if (complete) {
     writeResultsJson(join(__dirname, 'results.json'), run);
-    writeResultsMarkdown(join(__dirname, 'RESULTS.md'), run);
+    await writeResultsMarkdown(join(__dirname, 'RESULTS.md'), run);
     console.log('wrote bench/results.json and bench/RESULTS.md');
   } else {
     console.log('partial or failed run: bench/results.json and bench/RESULTS.md left as they were');

@@ -1,17 +1,10 @@
 /**
- * The local world as the benchmarks use it: the deployed bundle registered as the rotation
- * function, a customer-managed key, an SNS topic for notices, and helpers to rotate a secret
- * and to count the calls something made.
+ * The local world as the benchmarks use it: the rotator deployed into it as the stack would,
+ * the functions' log volume, and helpers to rotate a secret and to count the calls made.
  */
 import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Clock } from '../local/aws/types';
-import {
-  createCustomerManagedKey,
-  localAwsConfig,
-  localClients,
-  type LocalClients,
-} from '../local/scenarios';
+import { deployRotator, localClients, type LocalClients } from '../local/scenarios';
 import { ROTATION_FUNCTION_NAME, startLocalWorld, type LocalWorld } from '../local/world';
 
 /** What the functions printed: Lambda bills and CloudWatch ingests every line. */
@@ -40,7 +33,7 @@ export interface BenchWorldOptions {
   readonly memoryMb?: number;
 }
 
-/** Starts the world and registers the rotation function as the stack configures it. */
+/** Starts the world and deploys the rotator into it as the stack would (scenarios' deployRotator). */
 export async function startBenchWorld(options: BenchWorldOptions = {}): Promise<BenchWorld> {
   const logVolume: LogVolume = { lines: 0, bytes: 0 };
   const world = await startLocalWorld({
@@ -53,55 +46,38 @@ export async function startBenchWorld(options: BenchWorldOptions = {}): Promise<
   });
   const clients = localClients(world);
   try {
-    const kmsKeyArn = await createCustomerManagedKey(clients);
-    const topicArn = await createTopic(world);
-    const environment = {
-      ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
-      ROTATOR_NOTIFY_TOPIC_ARN: topicArn,
-    };
-    const functionArn = world.registerRotationFunction({
+    const deployment = await deployRotator(world, clients, {
       reservedConcurrency: options.reservedConcurrency,
       memoryMb: options.memoryMb,
-      environment,
     });
     return {
       world,
       logVolume,
       clients,
-      kmsKeyArn,
-      functionArn,
+      kmsKeyArn: deployment.kmsKeyArn,
+      functionArn: deployment.functionArn,
       functionName: ROTATION_FUNCTION_NAME,
-      registerVariant: (name, extra) =>
+      registerVariant: (name, environment) =>
         world.registerRotationFunction({
           name,
           reservedConcurrency: options.reservedConcurrency,
           memoryMb: options.memoryMb,
-          environment: { ...environment, ...extra },
+          // The settings deployRotator gives the function, plus the variant's.
+          environment: {
+            ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
+            ROTATOR_NOTIFY_TOPIC_ARN: deployment.topicArn,
+            ...environment,
+          },
         }),
       close: async () => {
-        clients.secrets.destroy();
-        clients.kms.destroy();
+        clients.destroy();
         await world.close();
       },
     };
   } catch (error) {
-    clients.secrets.destroy();
-    clients.kms.destroy();
+    clients.destroy();
     await world.close();
     throw error;
-  }
-}
-
-async function createTopic(world: LocalWorld): Promise<string> {
-  const sns = new SNSClient(localAwsConfig(world));
-  try {
-    const { TopicArn } = await sns.send(
-      new CreateTopicCommand({ Name: 'api-key-rotator-notices' }),
-    );
-    if (TopicArn === undefined) throw new Error('CreateTopic returned no topic ARN');
-    return TopicArn;
-  } finally {
-    sns.destroy();
   }
 }
 

@@ -4,12 +4,27 @@
  * CommonJS on purpose: an ESM bundle of the AWS SDK fails at load with "Dynamic require of
  * node:https is not supported" while synth still passes.
  */
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..');
 const functions = ['rotation', 'audit'];
+
+/** The esbuild settings of every deployed Lambda bundle (the benchmarks build their baseline with them). */
+export const LAMBDA_BUILD_OPTIONS: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  mainFields: ['module', 'main'],
+  minify: true,
+  // Error class names survive minification: callers and tests match on them.
+  keepNames: true,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+};
 
 async function bundle(name: string): Promise<void> {
   const entry = join(root, 'lambda', name, 'index.ts');
@@ -17,19 +32,11 @@ async function bundle(name: string): Promise<void> {
   const outdir = join(root, 'dist', 'lambda', name);
   mkdirSync(outdir, { recursive: true });
   const result = await build({
+    ...LAMBDA_BUILD_OPTIONS,
     entryPoints: [entry],
     outfile: join(outdir, 'index.js'),
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    mainFields: ['module', 'main'],
-    minify: true,
-    keepNames: true,
-    legalComments: 'none',
-    metafile: true,
-    logLevel: 'warning',
   });
+  if (result.metafile === undefined) throw new Error(`esbuild returned no metafile for ${name}`);
   // The metafile lives outside the asset folder: the stack deploys dist/lambda/<name>/ as it is.
   const metaDir = join(root, 'dist', 'meta');
   mkdirSync(metaDir, { recursive: true });
@@ -61,7 +68,9 @@ async function main(): Promise<void> {
   await bundleCli();
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
