@@ -5,15 +5,14 @@
  * rate limit (the Polytomic simulator has none), and one organization so that every identity
  * check draws on the same bucket: the case where the limit decides the time.
  */
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import type { RotationRecord } from '../local/aws';
 import type { Clock } from '../local/aws/types';
 import {
   configureRotation,
-  MANAGED_TAG,
-  PROVIDER_TAG,
+  newPoelisOrganization,
+  provisionPoelisSecret,
   stagePoelisKey,
   type PoelisFixture,
 } from '../local/scenarios';
@@ -64,8 +63,7 @@ export async function fleet(options: BenchOptions): Promise<FigureResult> {
   });
   try {
     const setupStarted = performance.now();
-    const organizationId = bench.world.poelis.admin.createOrganization('Fleet').id;
-    bench.world.poelis.admin.createWorkspace(organizationId, 'Main');
+    const organizationId = newPoelisOrganization(bench.world, 'Fleet');
     const fixtures = await inParallel(secretCount, (index) =>
       provisionFleetSecret(bench, organizationId, index),
     );
@@ -200,35 +198,19 @@ export async function fleet(options: BenchOptions): Promise<FigureResult> {
   }
 }
 
-/**
- * A Poelis secret whose key belongs to the shared organization, set up for scheduled rotation.
- * (provisionPoelisSecret creates an organization per secret, so it cannot share a rate limit.)
- */
+/** A Poelis secret whose key belongs to the shared organization, set up for scheduled rotation. */
 async function provisionFleetSecret(
   bench: BenchWorld,
   organizationId: string,
   index: number,
 ): Promise<PoelisFixture> {
-  const keyName = `fleet-${index} #1`;
-  const created = await bench.clients.secrets.send(
-    new CreateSecretCommand({
-      Name: `bench/fleet-${index}`,
-      KmsKeyId: bench.kmsKeyArn,
-      SecretString: JSON.stringify({
-        provider: 'poelis',
-        apiKey: bench.world.poelis.admin.createKey(organizationId, keyName),
-        keyName,
-        baseUrl: bench.world.urls.poelis,
-      }),
-      Tags: [
-        { Key: MANAGED_TAG, Value: 'true' },
-        { Key: PROVIDER_TAG, Value: 'poelis' },
-      ],
-    }),
-  );
-  if (created.ARN === undefined) throw new Error('CreateSecret returned no ARN');
-  await configureRotation(bench.clients, created.ARN, bench.functionArn);
-  return { secretArn: created.ARN, organizationId, keyName };
+  const fixture = await provisionPoelisSecret(bench.world, bench.clients, {
+    name: `bench/fleet-${index}`,
+    organizationId,
+    kmsKeyId: bench.kmsKeyArn,
+  });
+  await configureRotation(bench.clients, fixture.secretArn, bench.functionArn);
+  return fixture;
 }
 
 /** Spends the organization's bucket with a key of its own until Poelis answers 429. */

@@ -62,12 +62,7 @@ export async function startBenchWorld(options: BenchWorldOptions = {}): Promise<
           name,
           reservedConcurrency: options.reservedConcurrency,
           memoryMb: options.memoryMb,
-          // The settings deployRotator gives the function, plus the variant's.
-          environment: {
-            ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
-            ROTATOR_NOTIFY_TOPIC_ARN: deployment.topicArn,
-            ...environment,
-          },
+          environment: { ...deployment.environment, ...environment },
         }),
       close: async () => {
         clients.destroy();

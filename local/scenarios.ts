@@ -84,6 +84,8 @@ export async function createNotificationTopic(
 }
 
 export interface RotatorDeploymentOptions {
+  /** @default ROTATION_FUNCTION_NAME */
+  readonly functionName?: string;
   /** More environment for the rotation function (it already gets the stack's settings). */
   readonly environment?: Record<string, string>;
   /** @default unlimited */
@@ -97,6 +99,8 @@ export interface RotatorDeployment {
   readonly kmsKeyArn: string;
   readonly topicArn: string;
   readonly functionArn: string;
+  /** The settings the stack gives the rotation function, for registering variants of it. */
+  readonly environment: Record<string, string>;
 }
 
 /**
@@ -110,16 +114,18 @@ export async function deployRotator(
 ): Promise<RotatorDeployment> {
   const kmsKeyArn = await createCustomerManagedKey(clients);
   const topicArn = await createNotificationTopic(clients);
+  const environment = {
+    ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
+    ROTATOR_NOTIFY_TOPIC_ARN: topicArn,
+    ...options.environment,
+  };
   const functionArn = world.registerRotationFunction({
+    name: options.functionName,
     reservedConcurrency: options.reservedConcurrency,
     memoryMb: options.memoryMb,
-    environment: {
-      ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
-      ROTATOR_NOTIFY_TOPIC_ARN: topicArn,
-      ...options.environment,
-    },
+    environment,
   });
-  return { kmsKeyArn, topicArn, functionArn };
+  return { kmsKeyArn, topicArn, functionArn, environment };
 }
 
 export interface PolytomicSecretOptions {
@@ -187,6 +193,8 @@ export async function provisionPolytomicSecret(
 
 export interface PoelisSecretOptions {
   readonly name: string;
+  /** Put the key in this existing organization (secrets sharing one rate limit). @default a new one */
+  readonly organizationId?: string;
   readonly kmsKeyId?: string;
   readonly keyName?: string;
   readonly revokePrevious?: 'on-finish' | 'next-rotation';
@@ -205,8 +213,7 @@ export async function provisionPoelisSecret(
   options: PoelisSecretOptions,
 ): Promise<PoelisFixture> {
   const { admin } = world.poelis;
-  const organization = admin.createOrganization(`${options.name} org`);
-  admin.createWorkspace(organization.id, 'Main');
+  const organizationId = options.organizationId ?? newPoelisOrganization(world, options.name);
   const keyName = options.keyName ?? `${options.name} #1`;
   const secretArn = await createSecret(clients, {
     name: options.name,
@@ -214,13 +221,20 @@ export async function provisionPoelisSecret(
     provider: 'poelis',
     value: {
       provider: 'poelis',
-      apiKey: admin.createKey(organization.id, keyName),
+      apiKey: admin.createKey(organizationId, keyName),
       keyName,
       baseUrl: world.urls.poelis,
       ...(options.revokePrevious ? { revokePrevious: options.revokePrevious } : {}),
     },
   });
-  return { secretArn, organizationId: organization.id, keyName };
+  return { secretArn, organizationId, keyName };
+}
+
+/** A Poelis organization with one workspace, as a new customer has; returns its id. */
+export function newPoelisOrganization(world: LocalWorld, name: string): string {
+  const organization = world.poelis.admin.createOrganization(`${name} org`);
+  world.poelis.admin.createWorkspace(organization.id, 'Main');
+  return organization.id;
 }
 
 /** What an operator does for an assisted rotation: create a key in Poelis, store it as STAGED. */
