@@ -89,15 +89,23 @@ export async function createSecret({
 /**
  * setSecret: Polytomic keys are usable once issued. A Poelis key came from the STAGED
  * version, which createSecret has consumed, so its label is cleared (once; re-runs find none).
- * A key staged after createSecret ran is a different key: it keeps its label for the next
- * rotation instead of being dropped while live.
  */
-export async function setSecret({ event, metadata, secrets, log }: StepInput): Promise<void> {
+export async function setSecret(input: StepInput): Promise<void> {
+  if (versionWithLabel(input.metadata, STAGED_LABEL) === undefined) return;
+  await releaseStaged(input, await readVersion(input, input.event.ClientRequestToken));
+}
+
+/**
+ * Clears STAGED from the version holding the key being rotated in. A key staged after
+ * createSecret ran is a different key: it keeps its label for the next rotation instead of
+ * being dropped while live.
+ */
+async function releaseStaged(
+  { metadata, secrets, log }: StepInput,
+  pending: RotatedSecret,
+): Promise<void> {
   const stagedVersionId = versionWithLabel(metadata, STAGED_LABEL);
   if (stagedVersionId === undefined) return;
-  const pending = parseSecret(
-    await secrets.getValue(metadata.arn, { versionId: event.ClientRequestToken }),
-  );
   const staged = await secrets.findValue(metadata.arn, { versionId: stagedVersionId });
   if (staged === undefined || stagedKeyOf(staged) !== pending.apiKey) {
     log.warn('STAGED holds another key than the one being rotated in; it is kept', {
@@ -187,8 +195,10 @@ export async function finishSecret(input: StepInput): Promise<void> {
     });
     return;
   }
-  // Never promote a version that holds no valid secret (a finishSecret run out of order).
-  await readVersion(input, token);
+  // Never promote a version that holds no valid secret (a finishSecret run out of order), and
+  // never leave STAGED on the key being promoted (as when setSecret was skipped).
+  const pending = await readVersion(input, token);
+  await releaseStaged(input, pending);
   const replaced = await readVersion(input, currentId);
   const policy = revokePolicyOf(input, replaced);
   await revokeOlder(input, replaced, policy);

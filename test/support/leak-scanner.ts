@@ -80,7 +80,7 @@ export class LeakScanner {
     return [...this.chunks, ...log];
   }
 
-  /** SHA-256-free view for other checks: every key-shaped string the output contains. */
+  /** Every key-shaped string the output contains (the invariant checker hashes them). */
   keyShapedOutput(): Set<string> {
     return new Set(keyShapedStrings(this.text()));
   }

@@ -170,7 +170,9 @@ async function settle(world: SafetyWorld, secret: SecretUnderTest): Promise<bool
       continue;
     }
     if (!inFlight) return true;
-    if (secret.provider === 'poelis' && !Object.values(stages).some((s) => s.includes('STAGED'))) {
+    // The operator stages a key when none is, or when told the staged one is already current.
+    const staged = Object.keys(stages).find((id) => stages[id].includes('STAGED'));
+    if (secret.provider === 'poelis' && (staged === undefined || staged === current)) {
       await world.stage(secret);
     }
     await world.runDueRotations();

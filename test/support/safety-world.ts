@@ -114,7 +114,6 @@ export class SafetyWorld {
     readonly world: LocalWorld,
     readonly clock: ManualClock,
     readonly clients: LocalClients,
-    readonly sns: SNSClient,
     readonly topicArn: string,
     readonly scanner: LeakScanner,
     options: SafetyWorldOptions,
@@ -191,10 +190,11 @@ export class SafetyWorld {
     const scanner = new LeakScanner([world.polytomic, world.poelis], lines);
     scanner.captureProcessOutput();
     const clients = localClients(world);
-    const sns = new SNSClient(localAwsConfig(world));
-    const topic = await sns.send(new CreateTopicCommand({ Name: 'api-key-rotator-notices' }));
+    const topic = await clients.sns.send(
+      new CreateTopicCommand({ Name: 'api-key-rotator-notices' }),
+    );
     if (topic.TopicArn === undefined) throw new Error('CreateTopic returned no ARN');
-    return new SafetyWorld(world, clock, clients, sns, topic.TopicArn, scanner, options);
+    return new SafetyWorld(world, clock, clients, topic.TopicArn, scanner, options);
   }
 
   /** A new secret with its own KMS key and vendor organization, rotation configured. */
@@ -521,9 +521,7 @@ export class SafetyWorld {
 
   async close(): Promise<void> {
     this.scanner.stopCapture();
-    this.clients.secrets.destroy();
-    this.clients.kms.destroy();
-    this.sns.destroy();
+    this.clients.destroy();
     await this.world.close();
     this.handlerClients.forEach((client) => client.destroy());
   }
