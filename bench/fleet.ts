@@ -6,7 +6,6 @@
  * check draws on the same bucket: the case where the limit decides the time.
  */
 import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'undici';
 import type { RotationRecord } from '../local/aws';
 import type { Clock } from '../local/aws/types';
 import {
@@ -18,7 +17,15 @@ import {
 } from '../local/scenarios';
 import { formatBytes, formatMs, formatRatio, ratio } from './stats';
 import type { BenchOptions, FigureResult } from './types';
-import { callCounters, counterDelta, startBenchWorld, sumCalls, type BenchWorld } from './world';
+import {
+  callCounters,
+  counterDelta,
+  drainRateLimit,
+  inParallel,
+  startBenchWorld,
+  sumCalls,
+  type BenchWorld,
+} from './world';
 
 const GOAL_RATIO = 1.15;
 /**
@@ -36,7 +43,6 @@ const RESERVED_CONCURRENCY = 5;
 /** The stack's memory size for the function (lib/rotation-function.ts). */
 const MEMORY_MB = 256;
 const DAY_MS = 24 * 60 * 60 * 1000;
-const SETUP_PARALLELISM = 16;
 
 /**
  * Real time moved forward on demand. A ManualClock would also stop the simulator's token
@@ -213,31 +219,6 @@ async function provisionFleetSecret(
   return fixture;
 }
 
-/** Spends the organization's bucket with a key of its own until Poelis answers 429. */
-async function drainRateLimit(bench: BenchWorld, organizationId: string): Promise<void> {
-  const key = bench.world.poelis.admin.createKey(organizationId, 'bench drain');
-  const agent = new Agent();
-  const url = new URL('/v1/public/workspaces?limit=1', bench.world.urls.poelis);
-  try {
-    for (let refused = false; !refused;) {
-      const statuses = await Promise.all(
-        Array.from({ length: 50 }, async () => {
-          const response = await request(url, {
-            dispatcher: agent,
-            headers: { Authorization: `Bearer ${key}` },
-          });
-          await response.body.dump();
-          return response.statusCode;
-        }),
-      );
-      refused = statuses.includes(429);
-    }
-  } finally {
-    await agent.close();
-    bench.world.poelis.admin.revokeKey(organizationId, 'bench drain');
-  }
-}
-
 /** Where the fleet's time went, from the vendor calls' offsets (ms after the start). */
 function vendorCallPhases(
   offsetsMs: readonly number[],
@@ -273,17 +254,6 @@ function stepStartOffsets(
     lastCreateMs: creates.length > 0 ? Math.max(...creates) : 0,
     firstTestMs: tests.length > 0 ? Math.min(...tests) : 0,
   };
-}
-
-/** Runs `task(0..count-1)` with bounded parallelism; results in index order. */
-async function inParallel<T>(count: number, task: (index: number) => Promise<T>): Promise<T[]> {
-  const results = new Array<T>(count);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let index = next++; index < count; index = next++) results[index] = await task(index);
-  };
-  await Promise.all(Array.from({ length: Math.min(SETUP_PARALLELISM, count) }, worker));
-  return results;
 }
 
 function countBy(values: readonly string[]): Record<string, number> {

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { auditThroughput } from './audit';
 import { callsPerRotation } from './calls-per-rotation';
 import { coldStart } from './cold-start';
 import { fleet } from './fleet';
@@ -21,6 +22,7 @@ const FIGURES: Readonly<Record<string, (options: BenchOptions) => Promise<Figure
   overhead,
   fleet,
   reader,
+  auditThroughput,
 };
 
 async function main(): Promise<void> {

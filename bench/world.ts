@@ -3,6 +3,7 @@
  * the functions' log volume, and helpers to rotate a secret and to count the calls made.
  */
 import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { Agent, request } from 'undici';
 import type { Clock } from '../local/aws/types';
 import { deployRotator, localClients, type LocalClients } from '../local/scenarios';
 import { ROTATION_FUNCTION_NAME, startLocalWorld, type LocalWorld } from '../local/world';
@@ -127,4 +128,46 @@ export function sumCalls(counters: Record<string, number>, prefix: string): numb
   return Object.entries(counters)
     .filter(([name]) => name.startsWith(prefix))
     .reduce((sum, [, count]) => sum + count, 0);
+}
+
+/** Spends the organization's bucket with a key of its own until Poelis answers 429. */
+export async function drainRateLimit(bench: BenchWorld, organizationId: string): Promise<void> {
+  const key = bench.world.poelis.admin.createKey(organizationId, 'bench drain');
+  const agent = new Agent();
+  const url = new URL('/v1/public/workspaces?limit=1', bench.world.urls.poelis);
+  try {
+    for (let refused = false; !refused;) {
+      const statuses = await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          const response = await request(url, {
+            dispatcher: agent,
+            headers: { Authorization: `Bearer ${key}` },
+          });
+          await response.body.dump();
+          return response.statusCode;
+        }),
+      );
+      refused = statuses.includes(429);
+    }
+  } finally {
+    await agent.close();
+    bench.world.poelis.admin.revokeKey(organizationId, 'bench drain');
+  }
+}
+
+/** How many set-up calls run at once: enough to be quick, few enough not to swamp the emulator. */
+const SETUP_PARALLELISM = 16;
+
+/** Runs `task(0..count-1)` with bounded parallelism; results in index order. */
+export async function inParallel<T>(
+  count: number,
+  task: (index: number) => Promise<T>,
+): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < count; index = next++) results[index] = await task(index);
+  };
+  await Promise.all(Array.from({ length: Math.min(SETUP_PARALLELISM, count) }, worker));
+  return results;
 }
