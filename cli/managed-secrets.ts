@@ -1,7 +1,5 @@
 import { ListSecretsCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-
-/** The tag the stack puts on every secret it manages (see lib/managed-api-key.ts). */
-export const MANAGED_TAG = 'api-key-rotator:managed';
+import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../lambda/shared/tags';
 
 /** ARNs of the secrets tagged `api-key-rotator:managed=true`, in name order. */
 export async function listManagedSecrets(
@@ -19,7 +17,7 @@ export async function listManagedSecrets(
     for (const secret of page.SecretList ?? []) {
       // The filter matches the tag key by prefix; the value must be exactly "true".
       const managed = (secret.Tags ?? []).some(
-        (tag) => tag.Key === MANAGED_TAG && tag.Value === 'true',
+        (tag) => tag.Key === MANAGED_TAG && tag.Value === MANAGED_TAG_VALUE,
       );
       if (managed && secret.ARN !== undefined)
         found.push({ name: secret.Name ?? secret.ARN, arn: secret.ARN });

@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../lambda/shared/tags';
 import { recoverCommand } from './commands/recover';
 import { rotateCommand } from './commands/rotate';
 import { stageCommand } from './commands/stage';
@@ -77,7 +78,7 @@ function buildProgram(
   program
     .command('status')
     .description(
-      "Show each secret's keys (by fingerprint), schedule and any stuck rotation. Without secrets: every secret tagged api-key-rotator:managed=true.",
+      `Show each secret's keys (by fingerprint), schedule and any stuck rotation. Without secrets: every secret tagged ${MANAGED_TAG}=${MANAGED_TAG_VALUE}.`,
     )
     .argument('[secret...]', 'secret names or ARNs')
     .addOption(jsonOption())

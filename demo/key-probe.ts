@@ -1,16 +1,12 @@
 /**
- * Asks the vendor whether a key still works, with the same identity check the rotation's
- * testSecret uses, and reports the status code the vendor answered.
+ * The status code the vendor gives a key on its identity endpoint, for the story's "is the old
+ * key dead?" lines: the rotator's own probe, with a ProviderContext built for one call.
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsStore } from '../lambda/aws/secrets';
 import type { HttpClient } from '../lambda/http/client';
-import {
-  IdentityMismatchError,
-  KeyRejectedError,
-  VendorResponseError,
-} from '../lambda/providers/errors';
-import { providerFor } from '../lambda/providers/registry';
+import { VendorResponseError } from '../lambda/providers/errors';
+import { probeKey as probeAtVendor } from '../lambda/providers/probe';
 import type { RotatedSecret } from '../lambda/shared/secret';
 
 const PROBE_TIMEOUT_MS = 10_000;
@@ -24,7 +20,7 @@ export async function probeKey(
   secret: RotatedSecret,
 ): Promise<number> {
   try {
-    await providerFor(secret).verifyIdentity(secret, {
+    const probe = await probeAtVendor(secret, {
       http,
       secrets: new SecretsStore(secretsManager),
       secretId: secretArn,
@@ -32,13 +28,10 @@ export async function probeKey(
       deadline: Date.now() + PROBE_TIMEOUT_MS,
       defaultPartnerKeySecretId: undefined,
     });
-    return ACCEPTED;
+    // A key that authenticates as someone else is, for "is it dead?", alive.
+    return probe.kind === 'rejected' ? probe.status : ACCEPTED;
   } catch (error) {
-    if (error instanceof KeyRejectedError || error instanceof VendorResponseError) {
-      return error.status;
-    }
-    // The key authenticates, only as someone else: for "is it dead?" it is alive.
-    if (error instanceof IdentityMismatchError) return ACCEPTED;
+    if (error instanceof VendorResponseError) return error.status;
     throw error;
   }
 }

@@ -2,8 +2,12 @@ import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { MANAGED_TAG_KEY, MANAGED_TAG_VALUE } from '../lambda/audit/managed-secrets';
-import { REVOKE_POLICY_TAG } from '../lambda/shared/secret';
+import {
+  MANAGED_TAG,
+  MANAGED_TAG_VALUE,
+  PROVIDER_TAG,
+  REVOKE_POLICY_TAG,
+} from '../lambda/shared/tags';
 import type { AuditFunction } from './audit-function';
 import {
   rotationRuleProblems,
@@ -15,12 +19,13 @@ import { ProtectedSecret } from './protected-secret';
 import type { RotationFunction } from './rotation-function';
 import type { RotationKey } from './rotation-key';
 
-// The functions read these tags, so they define them: the audit finds secrets by the managed
-// tag, the rotation function reads the revoke policy tag.
-export { MANAGED_TAG_KEY as MANAGED_TAG, MANAGED_TAG_VALUE } from '../lambda/audit/managed-secrets';
-export { REVOKE_POLICY_TAG } from '../lambda/shared/secret';
-/** Tag that names the vendor of a managed secret (for people and cost reports; no function reads it). */
-export const PROVIDER_TAG = 'api-key-rotator:provider';
+// The functions read these tags, so lambda/shared defines them; the stack writes them.
+export {
+  MANAGED_TAG,
+  MANAGED_TAG_VALUE,
+  PROVIDER_TAG,
+  REVOKE_POLICY_TAG,
+} from '../lambda/shared/tags';
 
 /** Properties of a {@link ManagedApiKey}. */
 export interface ManagedApiKeyProps {
@@ -121,7 +126,7 @@ export class ManagedApiKey extends Construct {
       ],
       replicas: props.replicas,
       tags: {
-        [MANAGED_TAG_KEY]: MANAGED_TAG_VALUE,
+        [MANAGED_TAG]: MANAGED_TAG_VALUE,
         [PROVIDER_TAG]: props.provider,
         [REVOKE_POLICY_TAG]: revokePolicy,
       },

@@ -11,11 +11,8 @@ import {
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { MANAGED_TAG, MANAGED_TAG_VALUE, PROVIDER_TAG } from '../lambda/shared/tags';
 import type { LocalWorld } from './world';
-
-/** Tags the stack puts on every managed secret; the audit finds secrets by them. */
-export const MANAGED_TAG = 'api-key-rotator:managed';
-export const PROVIDER_TAG = 'api-key-rotator:provider';
 
 /**
  * SDK client settings that reach the local world's AWS emulator. The access key id names the
@@ -285,7 +282,7 @@ async function createSecret(
       SecretString: JSON.stringify(spec.value),
       Tags: spec.provider
         ? [
-            { Key: MANAGED_TAG, Value: 'true' },
+            { Key: MANAGED_TAG, Value: MANAGED_TAG_VALUE },
             { Key: PROVIDER_TAG, Value: spec.provider },
           ]
         : undefined,

@@ -152,6 +152,13 @@ async function planRecovery(
 ): Promise<Recovery> {
   const text = await store.findValue(state.arn, { versionId: pendingId });
   if (text === undefined) {
+    if (current.provider === 'polytomic' && current.standbyUserId === undefined) {
+      // createSecret may have issued a key unseen; a forced issue for this user kills AWSCURRENT's.
+      throw new CliError(
+        `Secret ${state.arn} is in Polytomic single-user mode and createSecret stored no key, but it may have issued one before failing: that forced issue for user ${current.userId} replaced AWSCURRENT's key at Polytomic. Clearing AWSPENDING could leave AWSCURRENT with a dead key. Fix the failure's cause and let Secrets Manager's retries finish the rotation (\`api-key-rotator status ${state.arn}\` follows it): they reuse the rotation's Idempotency-Key, so Polytomic replays the issued key, which is then stored and promoted.`,
+        ExitCode.Failed,
+      );
+    }
     return { kind: 'clear-only', reason: 'createSecret stored no key, so none was handed out' };
   }
   let pending: RotatedSecret;

@@ -1,8 +1,9 @@
+import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../../lambda/shared/tags';
 import type { CliDependencies } from '../dependencies';
 import { toCliError } from '../errors';
 import { ExitCode, worstExitCode } from '../exit-codes';
 import { colorsFor } from '../io';
-import { listManagedSecrets, MANAGED_TAG } from '../managed-secrets';
+import { listManagedSecrets } from '../managed-secrets';
 import { describeKeyVersion, formatDate, renderTable, writeJson } from '../output';
 import type { RotationAttempt } from '../rotation-history';
 import { readSecretState, type SecretState } from '../secret-state';
@@ -35,7 +36,7 @@ export async function statusCommand(
   }
   if (entries.length === 0) {
     deps.io.stdout.write(
-      `No managed secrets found (tag ${MANAGED_TAG}=true). Name secrets as arguments, or check AWS_REGION.\n`,
+      `No managed secrets found (tag ${MANAGED_TAG}=${MANAGED_TAG_VALUE}). Name secrets as arguments, or check AWS_REGION.\n`,
     );
     return exitCode;
   }

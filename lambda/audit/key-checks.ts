@@ -1,8 +1,7 @@
 import type { SecretsStore } from '../aws/secrets';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../aws/secrets';
-import { IdentityMismatchError, KeyRejectedError } from '../providers/errors';
+import { probeKey, type KeyProbe } from '../providers/probe';
 import type { ProviderContext } from '../providers/provider';
-import { providerFor } from '../providers/registry';
 import { describeKey, keyReference } from '../shared/key-reference';
 import {
   DEFAULT_REVOKE_POLICY,
@@ -20,12 +19,6 @@ export interface KeyCheckContext {
   readonly secrets: SecretsStore;
   readonly vendor: ProviderContext;
 }
-
-/** How the vendor answered a key's identity check. */
-type KeyProbe =
-  | { readonly kind: 'accepted' }
-  | { readonly kind: 'rejected'; readonly status: number }
-  | { readonly kind: 'wrong-identity'; readonly message: string };
 
 /** Deprecated versions read at most when looking for the key before AWSPREVIOUS. */
 const MAX_DEPRECATED_VERSIONS_READ = 5;
@@ -92,7 +85,7 @@ async function checkCurrentKey(
         key,
       );
     case 'wrong-identity':
-      return finding(subject, check, 'fail', probe.message, key);
+      return finding(subject, check, 'fail', probe.error.message, key);
   }
 }
 
@@ -184,20 +177,6 @@ async function keyBeforePrevious(
     secret: older,
     what: `Key ${describeKey(keyReference(older))} (the version before AWSPREVIOUS)`,
   };
-}
-
-/** Runs the provider's identity check and sorts the answers that are findings from failures. */
-async function probeKey(secret: RotatedSecret, vendor: ProviderContext): Promise<KeyProbe> {
-  try {
-    await providerFor(secret).verifyIdentity(secret, vendor);
-    return { kind: 'accepted' };
-  } catch (error) {
-    if (error instanceof KeyRejectedError) return { kind: 'rejected', status: error.status };
-    if (error instanceof IdentityMismatchError) {
-      return { kind: 'wrong-identity', message: error.message };
-    }
-    throw error;
-  }
 }
 
 type VersionRead = { readonly secret: RotatedSecret } | { readonly finding: AuditFinding };

@@ -1,8 +1,5 @@
 import { ListSecretsCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-
-/** The tag the stack puts on every secret the rotator manages. */
-export const MANAGED_TAG_KEY = 'api-key-rotator:managed';
-export const MANAGED_TAG_VALUE = 'true';
+import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../shared/tags';
 
 /** One ListSecrets page of managed secrets. */
 export interface ManagedSecretPage {
@@ -24,7 +21,7 @@ export async function listManagedSecrets(
   const page = await secretsManager.send(
     new ListSecretsCommand({
       Filters: [
-        { Key: 'tag-key', Values: [MANAGED_TAG_KEY] },
+        { Key: 'tag-key', Values: [MANAGED_TAG] },
         { Key: 'tag-value', Values: [MANAGED_TAG_VALUE] },
       ],
       MaxResults: PAGE_SIZE,
@@ -33,9 +30,7 @@ export async function listManagedSecrets(
   );
   const secretArns = (page.SecretList ?? [])
     .filter((entry) =>
-      (entry.Tags ?? []).some(
-        (tag) => tag.Key === MANAGED_TAG_KEY && tag.Value === MANAGED_TAG_VALUE,
-      ),
+      (entry.Tags ?? []).some((tag) => tag.Key === MANAGED_TAG && tag.Value === MANAGED_TAG_VALUE),
     )
     .flatMap((entry) => (entry.ARN === undefined ? [] : [entry.ARN]));
   return page.NextToken === undefined ? { secretArns } : { secretArns, nextToken: page.NextToken };

@@ -1,6 +1,7 @@
 import type { RotationRulesType } from '@aws-sdk/client-secrets-manager';
 import { AWSCURRENT, AWSPENDING } from '../aws/secrets';
 import { describeKey, type KeyReference } from '../shared/key-reference';
+import { MANAGED_TAG } from '../shared/tags';
 import { finding, type AuditFinding, type AuditSubject } from './findings';
 import type { SecretSnapshot } from './secret-snapshot';
 
@@ -79,7 +80,7 @@ export function checkRotationNotOverdue(
       subject,
       check,
       'fail',
-      'Rotation is not enabled for this managed secret, so its key never changes. Enable rotation (the stack configures it for every managed secret) or remove the api-key-rotator:managed tag.',
+      `Rotation is not enabled for this managed secret, so its key never changes. Enable rotation (the stack configures it for every managed secret) or remove the ${MANAGED_TAG} tag.`,
     );
   }
   if (snapshot.nextRotationAt === undefined) {

@@ -30,6 +30,7 @@ export interface HttpClientOptions {
   /** Defaults to an undici Agent owned by the client; tests pass a MockAgent. */
   readonly dispatcher?: Dispatcher;
   readonly log?: RequestLog;
+  /** Attempts allowed for 5xx and connection failures; 429s are bounded by the deadline only. */
   readonly maxAttempts?: number;
   readonly maxResponseBytes?: number;
   /** Upper bound of one attempt (connect + headers + body), further capped by the deadline. */
@@ -49,8 +50,9 @@ const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-amzn-requestid'];
 
 /**
  * The vendor HTTP client: allowlisted https origins only, no redirects, bounded responses,
- * and retries with jittered backoff on 5xx, 429 and connection failures — never past the
- * deadline, and only for requests that are safe to repeat (GET, or carrying an Idempotency-Key).
+ * and retries with jittered backoff — up to `maxAttempts` for 5xx and connection failures,
+ * as often as the deadline allows for 429 (honouring Retry-After / X-RateLimit-Reset) — never
+ * past the deadline, and only for requests that are safe to repeat (GET, or an Idempotency-Key).
  */
 export class HttpClient {
   private readonly dispatcher: Dispatcher;
@@ -75,30 +77,31 @@ export class HttpClient {
     assertOriginAllowed(req.url, this.options.policy);
     const origin = req.url.origin;
     const repeatable = req.method === 'GET' || hasHeader(req.headers, 'idempotency-key');
+    // Failures count against maxAttempts; a 429 is the vendor pacing us, bounded by the deadline.
+    let failures = 0;
     for (let attempt = 1; ; attempt++) {
       const timeLeft = req.deadline - this.now();
       if (timeLeft < MIN_ATTEMPT_MS) {
         throw new VendorUnavailableError(origin, 'no time left before the function times out');
       }
-      const retriesLeft = repeatable && attempt < this.maxAttempts;
       let response: HttpResponse;
       try {
         response = await this.attempt(req, attempt, Math.min(this.attemptTimeoutMs, timeLeft));
       } catch (error) {
         if (!isRetryableError(error)) throw error;
         const reason = `the connection failed (${describeError(error)})`;
-        if (!retriesLeft)
+        if (!repeatable || ++failures >= this.maxAttempts)
           throw new VendorUnavailableError(origin, reason, undefined, undefined, { cause: error });
         await this.waitBeforeRetry(req, backoffDelayMs(attempt, this.random), reason);
         continue;
       }
       if (!isRetryableStatus(response.status)) return response;
       const reason = `it answered ${response.status}`;
-      if (!retriesLeft) {
+      const rateLimited = response.status === 429;
+      if (!repeatable || (!rateLimited && ++failures >= this.maxAttempts)) {
         throw new VendorUnavailableError(origin, reason, response.status, response.requestId);
       }
-      const asked =
-        response.status === 429 ? rateLimitDelayMs(response.headers, this.now()) : undefined;
+      const asked = rateLimited ? rateLimitDelayMs(response.headers, this.now()) : undefined;
       const delay = (asked ?? 0) + backoffDelayMs(attempt, this.random);
       await this.waitBeforeRetry(req, delay, reason, response);
     }

@@ -3,3 +3,4 @@ export * from './poelis';
 export * from './polytomic';
 export * from './provider';
 export * from './registry';
+export * from './probe';

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Notifier } from '../aws/notifications';
 import { describeError } from '../shared/errors';
+import { describeKey, type KeyReference } from '../shared/key-reference';
 import type { ProviderName } from '../shared/secret';
 
 /** Metric names: the contract with the stack's alarms and dashboards. */
@@ -13,12 +14,6 @@ export const RotationMetric = {
   RevocationFailed: 'RevocationFailed',
   ManualRevocationRequired: 'ManualRevocationRequired',
 } as const;
-
-/** A key as reports name it: fingerprint, plus the vendor's key name when it has one. */
-export interface KeyReference {
-  readonly fingerprint: string;
-  readonly keyName?: string;
-}
 
 /**
  * Everything a rotation tells the outside world beyond its return value: metrics, the log
@@ -96,8 +91,4 @@ export class RotationReporter {
       this.logger.error('notification could not be published', { error: describeError(error) });
     }
   }
-}
-
-function describeKey(key: KeyReference): string {
-  return key.keyName === undefined ? key.fingerprint : `"${key.keyName}" (${key.fingerprint})`;
 }

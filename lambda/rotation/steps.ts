@@ -7,11 +7,11 @@ import {
   type SecretMetadata,
   type SecretsStore,
 } from '../aws/secrets';
-import { KeyRejectedError } from '../providers/errors';
+import { probeKey } from '../providers/probe';
 import type { ProviderContext } from '../providers/provider';
 import { providerFor } from '../providers/registry';
 import { describeError, RotatorError } from '../shared/errors';
-import { fingerprint } from '../shared/fingerprint';
+import { keyReference, type KeyReference } from '../shared/key-reference';
 import {
   isPlaceholderSecret,
   parseSecret,
@@ -24,7 +24,7 @@ import {
   type RotatedSecret,
 } from '../shared/secret';
 import type { RotationEvent } from './event';
-import type { KeyReference, RotationReporter } from './reporting';
+import type { RotationReporter } from './reporting';
 
 /** What every step works with; `metadata` is the DescribeSecret read before the step. */
 export interface StepInput {
@@ -237,15 +237,15 @@ async function revokeOlder(
   await revokeKey(input, older, replaced);
 }
 
-/** Whether the vendor still accepts the key: its identity check passes, or says 401/403. */
+/**
+ * Whether the vendor still accepts the key (identity check passes) rather than refusing it
+ * (401/403). A key that authenticates as someone else is an error: revoking by the secret's
+ * user would miss it.
+ */
 async function isAccepted(input: StepInput, secret: RotatedSecret): Promise<boolean> {
-  try {
-    await providerFor(secret).verifyIdentity(secret, input.vendor);
-    return true;
-  } catch (error) {
-    if (error instanceof KeyRejectedError) return false;
-    throw error;
-  }
+  const probe = await probeKey(secret, input.vendor);
+  if (probe.kind === 'wrong-identity') throw probe.error;
+  return probe.kind === 'accepted';
 }
 
 function revokePolicyOf(input: StepInput, replaced: RotatedSecret): RevokePolicy {
@@ -309,11 +309,4 @@ function stagedKeyOf(text: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function keyReference(secret: RotatedSecret): KeyReference {
-  const keyName = secret.provider === 'poelis' ? secret.keyName : undefined;
-  return keyName === undefined
-    ? { fingerprint: fingerprint(secret.apiKey) }
-    : { fingerprint: fingerprint(secret.apiKey), keyName };
 }

@@ -1,3 +1,5 @@
 export * from './errors';
 export * from './fingerprint';
+export * from './key-reference';
 export * from './secret';
+export * from './tags';

@@ -1,13 +1,11 @@
 import { RotatorError } from './errors';
+import { REVOKE_POLICY_TAG } from './tags';
 
 /** What happens to the key a rotation replaces. */
 export type RevokePolicy = 'on-finish' | 'next-rotation';
 
 export const REVOKE_POLICIES: readonly RevokePolicy[] = ['on-finish', 'next-rotation'];
 export const DEFAULT_REVOKE_POLICY: RevokePolicy = 'on-finish';
-
-/** The tag the stack puts on each managed secret to set its revoke policy without touching the value. */
-export const REVOKE_POLICY_TAG = 'api-key-rotator:revoke-previous';
 
 /** Fields the rotator does not know ride along unchanged, so a rotation never drops them. */
 interface UnknownFields {

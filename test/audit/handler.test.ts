@@ -17,7 +17,7 @@ import { Agent } from 'undici';
 import { readAuditConfig } from '../../lambda/audit/config';
 import { SnsContinuation } from '../../lambda/audit/continuation';
 import { createAuditHandler, type AuditRunResult } from '../../lambda/audit/handler';
-import { MANAGED_TAG_KEY } from '../../lambda/audit/managed-secrets';
+import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../../lambda/shared/tags';
 import { AuditMetric } from '../../lambda/audit/reporting';
 import { HttpClient } from '../../lambda/http/client';
 import { localAwsConfig, localClients, type LocalClients } from '../../local/scenarios';
@@ -50,7 +50,7 @@ beforeAll(async () => {
       new CreateSecretCommand({
         Name: `bulk/${String(i).padStart(3, '0')}`,
         SecretString: JSON.stringify({ provider: 'poelis', apiKey: 'malformed' }),
-        Tags: [{ Key: MANAGED_TAG_KEY, Value: 'true' }],
+        Tags: [{ Key: MANAGED_TAG, Value: MANAGED_TAG_VALUE }],
       }),
     );
     secretArns.push(created.ARN!);

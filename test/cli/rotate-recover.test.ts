@@ -248,6 +248,36 @@ describe('recover', () => {
     expect(await pendingVersionId(secret.secretArn)).toBe(pendingId);
   });
 
+  it('refuses to clear a single-user Polytomic rotation whose issued key was never stored', async () => {
+    const secret = await polytomicSecret('recover/single-unstored', false);
+    const current = (await valueAt(secret.secretArn, { VersionStage: 'AWSCURRENT' })).apiKey;
+    // Polytomic issues the key, but the answer never arrives: createSecret stores nothing.
+    cli.world.polytomic.injectFault({
+      kind: 'commit-then-drop',
+      method: 'POST',
+      route: '/api/organizations/:org/users/:user/keys',
+      times: 50,
+    });
+    try {
+      const failed = await cli.run(['rotate', secret.secretArn, '--wait']);
+      expect(failed.exitCode).toBe(ExitCode.Failed);
+      expect(failed.stdout).toContain('createSecret failed: VendorUnavailableError');
+    } finally {
+      cli.world.polytomic.clearFaults();
+    }
+    const pendingId = await pendingVersionId(secret.secretArn);
+    expect(pendingId).toBeDefined();
+    // The forced issue for the same user already replaced AWSCURRENT's key.
+    expect(cli.world.polytomic.admin.keyStatus(current)).toBe('revoked');
+
+    const { exitCode, stderr } = await cli.run(['recover', secret.secretArn, '--yes']);
+
+    expect(exitCode).toBe(ExitCode.Failed);
+    expect(stderr).toContain('single-user mode and createSecret stored no key');
+    expect(stderr).toContain("let Secrets Manager's retries finish the rotation");
+    expect(await pendingVersionId(secret.secretArn)).toBe(pendingId);
+  });
+
   it('exits 4 and leaves AWSPENDING when Polytomic is down during recovery', async () => {
     const secret = await polytomicSecret('recover/down');
     const pendingId = await failAtTestSecret(secret.secretArn, '/api/me');

@@ -4,7 +4,7 @@
  * value. testSecret then checks what it can and changes nothing.
  */
 import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { REVOKE_POLICY_TAG } from '../../lambda/shared/secret';
+import { REVOKE_POLICY_TAG } from '../../lambda/shared/tags';
 import { SafetyWorld } from '../support/safety-world';
 
 let sw: SafetyWorld;

@@ -186,6 +186,49 @@ describe('retries', () => {
     expect(sleeps).toEqual([5000 + 100]);
   });
 
+  it('keeps retrying 429s past the attempt limit while the deadline allows', async () => {
+    pool()
+      .intercept({ path: '/v1' })
+      .reply(429, 'slow down', { headers: { 'retry-after': '0' } })
+      .times(6);
+    pool().intercept({ path: '/v1' }).reply(200, 'ok');
+    await expect(client({ maxAttempts: 4 }).request(get(`${ORIGIN}/v1`))).resolves.toMatchObject({
+      status: 200,
+    });
+    expect(sleeps).toEqual([100, 200, 400, 800, 1600, 2500]);
+    expect(logged.filter((entry) => entry.message === 'vendor request')).toHaveLength(7);
+  });
+
+  it('stops retrying 429s at the deadline', async () => {
+    const deadline = NOW + 10_000;
+    pool()
+      .intercept({ path: '/v1' })
+      .reply(429, 'slow down', { headers: { 'retry-after': '1' } })
+      .persist();
+    const error = await client({ maxAttempts: 2 })
+      .request(get(`${ORIGIN}/v1`, { deadline }))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VendorUnavailableError);
+    expect((error as VendorUnavailableError).status).toBe(429);
+    expect((error as Error).message).toContain('would not finish before the function times out');
+    expect(sleeps.length).toBeGreaterThan(2);
+    expect(clock).toBeLessThanOrEqual(deadline);
+  });
+
+  it('still caps 5xx after rate limiting', async () => {
+    pool()
+      .intercept({ path: '/v1' })
+      .reply(429, 'slow down', { headers: { 'retry-after': '0' } })
+      .times(3);
+    pool().intercept({ path: '/v1' }).reply(502, 'bad').times(2);
+    const error = await client({ maxAttempts: 2 })
+      .request(get(`${ORIGIN}/v1`))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VendorUnavailableError);
+    expect((error as VendorUnavailableError).status).toBe(502);
+    expect(sleeps).toHaveLength(4);
+  });
+
   it('never waits past the deadline', async () => {
     pool()
       .intercept({ path: '/v1' })

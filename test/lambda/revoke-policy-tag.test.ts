@@ -3,12 +3,8 @@
  * `api-key-rotator:revoke-previous` tag (read from DescribeSecret), else `on-finish`.
  */
 import { GetSecretValueCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
-import {
-  parseSecret,
-  resolveRevokePolicy,
-  REVOKE_POLICY_TAG,
-  RevokePolicyTagError,
-} from '../../lambda/shared/secret';
+import { parseSecret, resolveRevokePolicy, RevokePolicyTagError } from '../../lambda/shared/secret';
+import { REVOKE_POLICY_TAG } from '../../lambda/shared/tags';
 import { expectInvariants } from '../support/invariants';
 import { SafetyWorld, type SecretUnderTest } from '../support/safety-world';
 

@@ -10,6 +10,11 @@ describeFaultMatrix(
   'Recover fault matrix',
   [
     { name: 'Polytomic, two users, on-finish', spec: { provider: 'polytomic' } },
+    {
+      name: 'Polytomic, single user',
+      spec: { provider: 'polytomic', standby: false },
+      steps: ['createSecret'],
+    },
     { name: 'Poelis, on-finish', spec: { provider: 'poelis' } },
     {
       name: 'Poelis, next-rotation',
