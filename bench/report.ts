@@ -70,7 +70,7 @@ export async function writeResultsMarkdown(path: string, run: BenchRun): Promise
     'Run `npm run bench` to measure every figure and rewrite this file and results.json;',
     '`npm run bench -- --quick` (under a minute) or `npm run bench -- --only fleet,reader` print',
     'the table only. Figure modules: `bench/cold-start.ts`, `calls-per-rotation.ts`,',
-    '`overhead.ts` (baseline `direct-rotation.ts`), `fleet.ts`, `reader.ts`.',
+    '`overhead.ts` (baseline `direct-rotation.ts`), `fleet.ts`, `reader.ts`, `audit.ts`.',
     '',
     `Machine: ${formatMachine(run.machine)}.`,
     '',
