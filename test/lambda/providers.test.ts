@@ -37,7 +37,7 @@ const polytomic: PolytomicSecret = {
 };
 const poelis: PoelisSecret = {
   provider: 'poelis',
-  apiKey: 'poelis_api_yyRCEbuLi8ugnBWNixCZQL4xKlLKBh-Gi_6zFf4CCIE',
+  apiKey: 'poelis_api_EXAMPLE-not-a-real-key-0000000000000000000',
 };
 
 afterAll(() => agent.close());

@@ -7,10 +7,10 @@ import {
   stringifySecret,
 } from '../../lambda/shared/secret';
 
-const POELIS_KEY = 'poelis_api_yyRCEbuLi8ugnBWNixCZQL4xKlLKBh-Gi_6zFf4CCIE';
+const POELIS_KEY = 'poelis_api_EXAMPLE-not-a-real-key-0000000000000000000';
 const polytomic = {
   provider: 'polytomic',
-  apiKey: '8e5dcfdd-d23d-4e6f-a136-119e1254847b',
+  apiKey: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa',
   organizationId: 'org-1',
   userId: 'user-a',
   standbyUserId: 'user-b',

@@ -92,7 +92,7 @@ describe('Polytomic simulator', () => {
     it.each([
       ['missing', undefined],
       ['malformed', 'not-a-uuid'],
-      ['unknown', '8e5dcfdd-d23d-4e6f-a136-119e1254847b'],
+      ['unknown', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'],
     ])('answers 401 with a RestErrResponse for a %s key', async (_case, key) => {
       const result = await me(key);
       expect(result.status).toBe(401);
