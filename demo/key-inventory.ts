@@ -4,10 +4,10 @@
  */
 import {
   GetSecretValueCommand,
-  ListSecretVersionIdsCommand,
   ResourceNotFoundException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { readSecretSnapshot } from '../lambda/audit/secret-snapshot';
 import { fingerprint } from '../lambda/shared/fingerprint';
 import { parsePartnerKey, parseSecret, parseStagedKey } from '../lambda/shared/secret';
 import type { LedgerEntry } from '../local/vendors';
@@ -34,8 +34,9 @@ export async function inventoryHeldKeys(
   const everStored = new Set<string>();
   const standbyUserIds = new Set<string>();
   for (const { arn, kind } of secrets) {
-    for (const version of await listVersions(secretsManager, arn)) {
-      const text = await readVersion(secretsManager, arn, version.id);
+    const { versions } = await readSecretSnapshot(secretsManager, arn);
+    for (const version of versions) {
+      const text = await readVersion(secretsManager, arn, version.versionId);
       if (text === undefined) continue;
       const key = keyOf(text, kind);
       everStored.add(fingerprint(key));
@@ -95,28 +96,4 @@ async function readVersion(
     if (error instanceof ResourceNotFoundException) return undefined;
     throw error;
   }
-}
-
-async function listVersions(
-  secretsManager: Pick<SecretsManagerClient, 'send'>,
-  arn: string,
-): Promise<{ id: string; stages: readonly string[] }[]> {
-  const versions: { id: string; stages: readonly string[] }[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await secretsManager.send(
-      new ListSecretVersionIdsCommand({
-        SecretId: arn,
-        IncludeDeprecated: true,
-        NextToken: nextToken,
-      }),
-    );
-    for (const version of page.Versions ?? []) {
-      if (version.VersionId !== undefined) {
-        versions.push({ id: version.VersionId, stages: version.VersionStages ?? [] });
-      }
-    }
-    nextToken = page.NextToken;
-  } while (nextToken !== undefined);
-  return versions;
 }
