@@ -71,6 +71,7 @@ export class ApiKeyRotatorStack extends Stack {
       notificationTopic: this.notifications.topic,
       code: props.rotationCode,
       allowedOrigins: config.allowedOrigins,
+      allowLoopbackHttp: config.allowLoopbackHttp,
       reservedConcurrency: config.reservedConcurrency,
       // The config only accepts the retention values CloudWatch Logs defines.
       logRetention: config.logRetentionDays,
@@ -80,6 +81,7 @@ export class ApiKeyRotatorStack extends Stack {
       notificationTopic: this.notifications.topic,
       code: props.auditCode,
       allowedOrigins: config.allowedOrigins,
+      allowLoopbackHttp: config.allowLoopbackHttp,
       schedule: config.audit.schedule,
       scheduleEnabled: config.audit.enabled,
       logRetention: config.logRetentionDays,

@@ -50,6 +50,13 @@ export interface AuditFunctionProps {
   readonly allowedOrigins?: readonly string[];
 
   /**
+   * Lets the function call plain `http://` origins on loopback (`ROTATOR_ALLOW_LOOPBACK_HTTP`):
+   * a local world's vendor simulators. Never needed on AWS.
+   * @default false
+   */
+  readonly allowLoopbackHttp?: boolean;
+
+  /**
    * When the audit runs, in UTC: `rate(N hours|days)` or a `cron(...)` firing once a day. The
    * function is told the interval, so that only the day's first run notifies.
    * @default 'cron(0 6 * * ? *)' - daily at 06:00 UTC
@@ -150,6 +157,7 @@ export class AuditFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       environment: {
         ROTATOR_ALLOWED_ORIGINS: (props.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS).join(','),
+        ...(props.allowLoopbackHttp === true ? { ROTATOR_ALLOW_LOOPBACK_HTTP: 'true' } : {}),
         ROTATOR_NOTIFY_TOPIC_ARN: props.notificationTopic.topicArn,
         ROTATOR_EXPECTED_KMS_KEY_ARN: rotationKey.keyArn,
         ROTATOR_AUDIT_CONTINUATION_TOPIC_ARN: this.continuationTopic.topicArn,

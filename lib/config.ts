@@ -52,6 +52,11 @@ export interface AuditScheduleConfig {
 export interface RotatorConfig {
   readonly stackName: string;
   readonly allowedOrigins: readonly string[];
+  /**
+   * Lets the functions call `http://` origins on 127.0.0.1 or localhost (a local world's vendor
+   * simulators); a loopback origin without a port allows every port. Never needed on AWS.
+   */
+  readonly allowLoopbackHttp: boolean;
   readonly reservedConcurrency: number;
   readonly logRetentionDays: number;
   readonly partnerKey: PartnerKeyConfig;
@@ -77,6 +82,8 @@ const SECRET_ARN =
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9-]+$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const ORIGIN = /^https:\/\/[a-z0-9.-]+(:\d{1,5})?$/;
+/** With `allowLoopbackHttp`: also plain http to this machine (a local world's simulators). */
+const ORIGIN_OR_LOOPBACK_HTTP = /^(https:\/\/[a-z0-9.-]+|http:\/\/(127\.0\.0\.1|localhost))(:\d{1,5})?$/;
 const RATE = /^rate\((\d+) (hour|hours|day|days)\)$/;
 const CRON = /^cron\((\S+ ){5}\S+\)$/;
 const WINDOW = /^(\d+)h$/;
@@ -391,6 +398,7 @@ export function parseRotatorConfig(raw: unknown, source = 'config'): RotatorConf
     '$schema',
     'stackName',
     'allowedOrigins',
+    'allowLoopbackHttp',
     'reservedConcurrency',
     'logRetentionDays',
     'partnerKey',
@@ -406,11 +414,23 @@ export function parseRotatorConfig(raw: unknown, source = 'config'): RotatorConf
           /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
           'is not a valid CloudFormation stack name',
         );
+  const allowLoopbackHttp =
+    raw.allowLoopbackHttp === undefined ? false : raw.allowLoopbackHttp === true;
+  if (raw.allowLoopbackHttp !== undefined && typeof raw.allowLoopbackHttp !== 'boolean') {
+    reader.fail('allowLoopbackHttp', 'must be true or false');
+  }
   const allowedOrigins =
     raw.allowedOrigins === undefined
       ? [...DEFAULT_ALLOWED_ORIGINS]
       : reader.list(raw.allowedOrigins, 'allowedOrigins', (v, f) =>
-          reader.string(v, f, ORIGIN, 'is not an https origin (scheme and host, no path)'),
+          allowLoopbackHttp
+            ? reader.string(
+                v,
+                f,
+                ORIGIN_OR_LOOPBACK_HTTP,
+                'is not an https origin or an http origin on 127.0.0.1 or localhost',
+              )
+            : reader.string(v, f, ORIGIN, 'is not an https origin (scheme and host, no path)'),
         );
   const reservedConcurrency =
     raw.reservedConcurrency === undefined
@@ -460,6 +480,7 @@ export function parseRotatorConfig(raw: unknown, source = 'config'): RotatorConf
   return {
     stackName,
     allowedOrigins,
+    allowLoopbackHttp,
     reservedConcurrency,
     logRetentionDays,
     partnerKey,

@@ -51,6 +51,13 @@ export interface RotationFunctionProps {
   readonly allowedOrigins?: readonly string[];
 
   /**
+   * Lets the function call plain `http://` origins on loopback (`ROTATOR_ALLOW_LOOPBACK_HTTP`):
+   * a local world's vendor simulators. Never needed on AWS.
+   * @default false
+   */
+  readonly allowLoopbackHttp?: boolean;
+
+  /**
    * Concurrent executions reserved for the function, which is also its ceiling: it keeps
    * simultaneous rotations under the vendors' rate limits (Poelis: 60 requests a minute).
    * @default 2
@@ -108,6 +115,7 @@ export class RotationFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       environment: {
         ROTATOR_ALLOWED_ORIGINS: (props.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS).join(','),
+        ...(props.allowLoopbackHttp === true ? { ROTATOR_ALLOW_LOOPBACK_HTTP: 'true' } : {}),
         ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
         ROTATOR_NOTIFY_TOPIC_ARN: props.notificationTopic.topicArn,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,

@@ -18,6 +18,9 @@ export interface RotationKeyProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** The `SecretVersionId` Secrets Manager's key-validation calls carry in their encryption context. */
+const VALIDATE_KEY_ACCESS_VERSION = 'RequestToValidateKeyAccess';
+
 /** KMS actions that administer a key without using it for cryptography. */
 const KEY_ADMINISTRATION_ACTIONS = [
   'kms:CancelKeyDeletion',
@@ -70,6 +73,18 @@ export class RotationKey extends Construct {
           actions: ['kms:GenerateDataKey'],
           resources: ['*'],
           conditions: this.throughSecretsManager(),
+        }),
+        // Setting a secret's key (CloudFormation's CreateSecret) makes Secrets Manager validate
+        // it with GenerateDataKey and Decrypt as the caller ("Secret encryption and decryption"):
+        // only that validation Decrypt is granted, never one of a stored value.
+        new iam.PolicyStatement({
+          sid: 'AccountValidatesKeyThroughSecretsManager',
+          principals: [account],
+          actions: ['kms:Decrypt'],
+          resources: ['*'],
+          conditions: this.throughSecretsManager(undefined, {
+            'kms:EncryptionContext:SecretVersionId': VALIDATE_KEY_ACCESS_VERSION,
+          }),
         }),
       ],
     });
@@ -127,6 +142,7 @@ export class RotationKey extends Construct {
 
   private throughSecretsManager(
     secretNames: readonly string[] | (() => readonly string[]) = () => this.secretNames,
+    equals: Record<string, string> = {},
   ): Record<string, Record<string, unknown>> {
     const stack = Stack.of(this);
     // Secrets Manager puts the secret ARN (name plus a 6-character suffix) in the encryption context.
@@ -140,7 +156,10 @@ export class RotationKey extends Construct {
         }),
       );
     return {
-      StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
+      StringEquals: {
+        'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com`,
+        ...equals,
+      },
       StringLike: {
         'kms:EncryptionContext:SecretARN':
           typeof secretNames === 'function'

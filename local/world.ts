@@ -32,6 +32,13 @@ export interface LocalWorldOptions {
   readonly clock?: Clock;
   /** Receives every log line the functions print. @default lines are discarded */
   readonly logSink?: (line: string, functionName: string) => void;
+  /** Receives the AWS emulator's authorization log: one line per denial, naming what decided. */
+  readonly authorizationLog?: (line: string) => void;
+  /**
+   * Why callers with access keys the world did not issue may act as the account administrator
+   * (see `AwsEmulatorOptions.administratorForUnknownKeys`). Unset: they are refused, as on AWS.
+   */
+  readonly administratorForUnknownKeys?: string;
   /** Poelis rate limit. @default 60 per minute, burst 10 */
   readonly poelisRateLimit?: { readonly perMinute: number; readonly burst: number };
 }
@@ -65,6 +72,8 @@ export async function startLocalWorld(options: LocalWorldOptions = {}): Promise<
       port: options.ports?.aws ?? 0,
       statePath: options.statePath,
       clock: options.clock,
+      authorizationLog: options.authorizationLog,
+      administratorForUnknownKeys: options.administratorForUnknownKeys,
     }),
     startPolytomicSimulator({ host, port: options.ports?.polytomic ?? 0, clock: options.clock }),
     startPoelisSimulator({
@@ -78,9 +87,23 @@ export async function startLocalWorld(options: LocalWorldOptions = {}): Promise<
     region: aws.region,
     accountId: aws.accountId,
     awsEndpointUrl: aws.url,
-    logSink: options.logSink,
+    // A function's output is its log group's, and its embedded metrics are CloudWatch's.
+    logSink: (line, functionName) => {
+      void aws.cloudwatch.ingestLogLine(functionName, line);
+      const group = aws.lambda.functions().find((fn) => fn.name === functionName)?.logGroupName;
+      if (group !== undefined && aws.logs.logGroup(group) !== undefined) aws.logs.append(group, line);
+      options.logSink?.(line, functionName);
+    },
+    onInvocation: (functionName, result) => {
+      void aws.cloudwatch.recordInvocation(functionName, {
+        ok: result.ok,
+        durationMs: result.durationMs,
+        throttled: result.throttled,
+      });
+    },
   });
   aws.setInvoker(runner);
+  aws.attachRunner(runner);
   const urls: LocalWorldUrls = { aws: aws.url, polytomic: polytomic.url, poelis: poelis.url };
 
   const rotationEnvironment = (extra: Record<string, string> = {}): Record<string, string> => ({

@@ -4,7 +4,11 @@ import { InsecureUrlError, OriginNotAllowedError } from './errors';
 export interface OriginPolicy {
   /** Exact origins (`https://app.polytomic.com`), as `URL.origin` spells them. */
   readonly allowedOrigins: readonly string[];
-  /** Lets `http://127.0.0.1:*` and `http://localhost:*` through when they are also allowed. */
+  /**
+   * Lets `http://127.0.0.1:*` and `http://localhost:*` through when they are also allowed; a
+   * loopback entry without a port (`http://127.0.0.1`) allows every port of that host, so a
+   * local world's simulators on free ports need no per-port configuration.
+   */
   readonly allowLoopbackHttp: boolean;
 }
 
@@ -21,7 +25,11 @@ export function assertOriginAllowed(url: URL, policy: OriginPolicy): void {
     url.protocol === 'https:' ||
     (url.protocol === 'http:' && policy.allowLoopbackHttp && LOOPBACK_HOSTS.has(url.hostname));
   if (!secure) throw new InsecureUrlError(url.origin);
-  if (!policy.allowedOrigins.includes(url.origin)) throw new OriginNotAllowedError(url.origin);
+  const anyLoopbackPort =
+    url.protocol === 'http:' && policy.allowedOrigins.includes(`http://${url.hostname}`);
+  if (!policy.allowedOrigins.includes(url.origin) && !anyLoopbackPort) {
+    throw new OriginNotAllowedError(url.origin);
+  }
 }
 
 /** Normalizes a comma-separated origin list (`ROTATOR_ALLOWED_ORIGINS`) to `URL.origin` form. */

@@ -3,21 +3,34 @@ import type { AddressInfo } from 'node:net';
 import type { Clock, FunctionInvoker } from './types';
 import type { JsonObject } from './input';
 import type { JsonService } from './server';
-import type { RotationRecord } from './rotation';
+import type { RotationOutcome, RotationRecord } from './rotation';
 import type { PublishedMessage } from './sns';
 import type { AccessRule } from './access';
+import type { LambdaRunner } from './lambda-runner';
 import { systemClock } from './types';
 import { KmsService } from './kms';
 import { kmsOperations } from './kms-api';
 import { SecretCipher } from './secret-values';
 import { SecretsStore } from './secrets';
 import { secretsOperations } from './secrets-api';
-import { RotationOrchestrator } from './rotation';
+import { CANNOT_INVOKE, RotationOrchestrator } from './rotation';
 import { RotationScheduler } from './scheduler';
 import { SnsService } from './sns';
 import { AccessPolicy } from './access';
 import { loadState, saveState } from './persistence';
-import { createRequestHandler } from './server';
+import { createRequestHandler, runJsonOperation } from './server';
+import { Authorizer, roleSession, type Principal } from './authorization';
+import { IamService } from './iam';
+import { KmsAccess } from './kms-access';
+import { SecretsAccess } from './secrets-access';
+import { AwsError } from './errors';
+import { LambdaService } from './lambda-service';
+import { ScheduleService } from './eventbridge-scheduler';
+import { CloudWatchService } from './cloudwatch';
+import { EventsService } from './events';
+import { LogsService } from './logs';
+import { DashboardsService } from './dashboards';
+import { KmsService as KmsServiceClass } from './kms';
 
 export type { StepRecord, RotationRecord } from './rotation';
 
@@ -34,7 +47,18 @@ export interface AwsEmulatorOptions {
   invoker?: FunctionInvoker;
   /** Larger request bodies are refused; defaults to 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Why requests signed with access keys this emulator did not issue may act as the account's
+   * administrator (AdministratorAccess; key, secret and topic policies still apply). Unset, they
+   * are refused with UnrecognizedClientException, as AWS refuses an unknown key.
+   */
+  administratorForUnknownKeys?: string;
+  /** Receives the world's authorization log: one line per denial, naming what decided. */
+  authorizationLog?: (line: string) => void;
 }
+
+/** The role that requests with unknown access keys act as, when the emulator allows them. */
+export const LOCAL_ADMINISTRATOR_ROLE = 'local-administrator';
 
 export interface AwsEmulator {
   readonly url: string;
@@ -53,6 +77,28 @@ export interface AwsEmulator {
   startScheduler(intervalMs: number): void;
   stopScheduler(): void;
   publishedMessages(topicArn?: string): PublishedMessage[];
+  /** IAM roles and the credentials of their sessions. */
+  readonly iam: IamService;
+  /** The IAM evaluator every request goes through. */
+  readonly authorizer: Authorizer;
+  readonly kms: KmsServiceClass;
+  readonly sns: SnsService;
+  readonly cloudwatch: CloudWatchService;
+  readonly events: EventsService;
+  readonly logs: LogsService;
+  readonly dashboards: DashboardsService;
+  /** Lambda, once a runner is attached (`attachRunner`). */
+  readonly lambda: LambdaService;
+  /** EventBridge Scheduler, once a runner is attached. */
+  readonly scheduler: ScheduleService;
+  /**
+   * Gives the emulator a Lambda runner: functions created through Lambda run there, Secrets
+   * Manager invokes rotation functions through Lambda as `secretsmanager.amazonaws.com`, and SNS
+   * delivers to subscribed functions as `sns.amazonaws.com`.
+   */
+  attachRunner(runner: LambdaRunner): void;
+  /** Runs a JSON 1.1 operation (e.g. `secretsmanager.CreateSecret`) in-process as `principal`. */
+  callAs(principal: Principal, target: string, input: Record<string, unknown>): Promise<unknown>;
   denyAccess(rule: AccessRule): void;
   clearAccessRules(): void;
   close(): Promise<void>;
@@ -70,10 +116,119 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
 
   const kms = new KmsService(state.kms, region, accountId, clock);
   const store = new SecretsStore(state.secrets, new SecretCipher(kms), region, accountId, clock);
-  const rotations = new RotationOrchestrator(store, clock, options.invoker, persist);
+  // Secrets Manager reports rotation outcomes as CloudTrail service events on the default bus
+  // ("Match Secrets Manager events with EventBridge"): the shape is in EMULATOR.md.
+  const reportRotation = (outcome: RotationOutcome): void => {
+    void events.putEvent({
+      source: 'aws.secretsmanager',
+      'detail-type': 'AWS Service Event via CloudTrail',
+      detail: {
+        eventVersion: '1.08',
+        userIdentity: { accountId, invokedBy: 'secretsmanager.amazonaws.com' },
+        eventSource: 'secretsmanager.amazonaws.com',
+        eventName: outcome.eventName,
+        awsRegion: region,
+        requestParameters: null,
+        responseElements: null,
+        additionalEventData: { SecretId: outcome.secretArn },
+        ...(outcome.errorMessage === undefined ? {} : { errorMessage: outcome.errorMessage }),
+        eventType: 'AwsServiceEvent',
+        recipientAccountId: accountId,
+      },
+    });
+  };
+  const rotations = new RotationOrchestrator(
+    store,
+    clock,
+    options.invoker,
+    persist,
+    (outcome) => reportRotation(outcome),
+  );
   const scheduler = new RotationScheduler(store, rotations, clock);
-  const sns = new SnsService(state.sns, region, accountId, clock);
   const access = new AccessPolicy(accountId);
+  const iam = new IamService(state.iam, accountId);
+  const authorizer = new Authorizer(iam, { log: options.authorizationLog });
+  const keyAccess = new KmsAccess({
+    kms,
+    authorizer,
+    region,
+    accountId,
+    principalExists: (arn) => iam.role(arn) !== undefined,
+  });
+  const secretsAccess = new SecretsAccess({
+    store,
+    authorizer,
+    keys: keyAccess,
+    region,
+    accountId,
+  });
+  let lambda: LambdaService | undefined;
+  let schedules: ScheduleService | undefined;
+  const sns = new SnsService(state.sns, region, accountId, clock, {
+    authorizer,
+    // SNS invokes a subscribed function asynchronously, as sns.amazonaws.com for the topic.
+    deliver: async (functionArn, event, source) => {
+      if (!lambda) throw new AwsError('ResourceNotFoundException', 'No Lambda service is attached');
+      return lambda.invokeEvent(functionArn, event, {
+        principal: { kind: 'service', service: 'sns.amazonaws.com' },
+        sourceArn: source.sourceArn,
+        sourceAccount: accountId,
+      });
+    },
+    onDelivery: (topicArn, delivered) => {
+      void cloudwatch.putMetricData(
+        'AWS/SNS',
+        delivered ? 'NumberOfNotificationsDelivered' : 'NumberOfNotificationsFailed',
+        { TopicName: topicArn.split(':').at(-1) ?? topicArn },
+        1,
+      );
+    },
+    checkKeyUse: async (principal, keyId, action, context) => {
+      await keyAccess.authorizeUse(principal, keyId, action, { conditionKeys: context });
+    },
+  });
+  const cloudwatch: CloudWatchService = new CloudWatchService({
+    region,
+    accountId,
+    clock,
+    state: state.cloudwatch,
+    notify: async (principal, topicArn, subject, message, context) => {
+      await sns.publishAs(principal, { topicArn, subject, message }, context);
+    },
+  });
+  const events = new EventsService({
+    region,
+    accountId,
+    clock,
+    state: state.events,
+    publishToTopic: async (principal, topicArn, message, context) => {
+      await sns.publishAs(principal, { topicArn, message }, context);
+    },
+    putMetric: (namespace, name, dimensions, value) =>
+      cloudwatch.putMetricData(namespace, name, dimensions, value),
+  });
+  const logs = new LogsService({ region, accountId, clock, state: state.logs });
+  const dashboards = new DashboardsService({ accountId, clock, state: state.dashboards });
+  const administrator =
+    options.administratorForUnknownKeys === undefined
+      ? undefined
+      : (iam.role(LOCAL_ADMINISTRATOR_ROLE) ??
+        iam.createRole({
+          name: LOCAL_ADMINISTRATOR_ROLE,
+          description: options.administratorForUnknownKeys,
+          assumeRolePolicy: { Version: '2012-10-17', Statement: [] },
+          managedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'],
+        }));
+  /** AWS answers a key it never issued with UnrecognizedClientException. */
+  const resolveCaller = (accessKeyId: string | undefined): Principal => {
+    const principal = iam.principalOf(accessKeyId);
+    if (principal) return principal;
+    if (administrator) return roleSession(administrator.arn, accessKeyId ?? 'anonymous');
+    throw new AwsError(
+      'UnrecognizedClientException',
+      'The security token included in the request is invalid.',
+    );
+  };
   const callCounts = new Map<string, number>();
 
   /** The secret a request names, by every identifier a deny rule may use. */
@@ -94,9 +249,11 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     {
       targetPrefix: 'secretsmanager',
       iamPrefix: 'secretsmanager',
-      operations: secretsOperations(store, rotations, region),
+      operations: secretsOperations(store, rotations, region, secretsAccess),
       internalErrorType: 'InternalServiceError',
       resourceOf: secretResource,
+      authorize: (operation, input, principal) =>
+        secretsAccess.authorizeRequest(operation, input, principal),
     },
     {
       targetPrefix: 'TrentService',
@@ -107,6 +264,8 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
         const keyId = typeof input.KeyId === 'string' ? input.KeyId : undefined;
         return { ids: keyId ? [keyId] : [], resource: keyId ?? '*' };
       },
+      authorize: (operation, input, principal) =>
+        keyAccess.authorizeRequest(operation, input, principal),
     },
   ];
 
@@ -126,6 +285,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       services,
       sns,
       access,
+      resolveCaller,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       countCall: (target) => callCounts.set(target, (callCounts.get(target) ?? 0) + 1),
       afterRequest: persist,
@@ -159,6 +319,64 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     startScheduler: (intervalMs) => scheduler.start(intervalMs),
     stopScheduler: () => scheduler.stop(),
     publishedMessages: (topicArn) => sns.messages(topicArn),
+    iam,
+    authorizer,
+    kms,
+    sns,
+    cloudwatch,
+    events,
+    logs,
+    dashboards,
+    get lambda(): LambdaService {
+      if (!lambda) throw new Error('No Lambda runner is attached to the AWS emulator');
+      return lambda;
+    },
+    get scheduler(): ScheduleService {
+      if (!schedules) throw new Error('No Lambda runner is attached to the AWS emulator');
+      return schedules;
+    },
+    attachRunner: (runner) => {
+      const functions = new LambdaService({
+        state: state.lambda,
+        region,
+        accountId,
+        runner,
+        iam,
+        authorizer,
+        now: () => clock.now(),
+      });
+      lambda = functions;
+      schedules = new ScheduleService({
+        state: state.scheduler,
+        region,
+        accountId,
+        iam,
+        authorizer,
+        lambda: functions,
+        now: () => clock.now(),
+      });
+      const throughLambda = functions.secretsManagerInvoker();
+      rotations.setInvoker({
+        invoke: async (functionArn, event) => {
+          // A function registered straight in the runner (a test's own handler) has no function
+          // policy to check; every function created through Lambda is invoked as AWS would.
+          if (!functions.hasFunction(functionArn)) return runner.invoke(functionArn, event);
+          try {
+            return await throughLambda.invoke(functionArn, event);
+          } catch (error) {
+            if (error instanceof AwsError && error.type === 'AccessDeniedException') {
+              return { ok: false, durationMs: 0, ...CANNOT_INVOKE };
+            }
+            throw error;
+          }
+        },
+      });
+    },
+    callAs: async (principal, target, input) => {
+      const output = await runJsonOperation(services, target, input, principal);
+      persist();
+      return output;
+    },
     denyAccess: (rule) => access.deny(rule),
     clearAccessRules: () => access.clear(),
     close: async () => {

@@ -3,6 +3,8 @@ import type { OperationTable } from './operations';
 import { AwsError } from './errors';
 
 const KEY_ID = { min: 1, max: 2048 };
+/** A key policy's size limit: 32 KB ("Key policies in AWS KMS", quotas). */
+const POLICY = { min: 1, max: 32768 };
 
 function dataKeyBytes(keySpec: string | undefined, numberOfBytes: number | undefined): number {
   if (keySpec !== undefined && numberOfBytes !== undefined) {
@@ -33,8 +35,24 @@ export function kmsOperations(kms: KmsService): OperationTable {
           `The emulator supports only ENCRYPT_DECRYPT symmetric keys, not ${keyUsage}.`,
         );
       }
-      const key = kms.createKey(input.optionalString('Description', { max: 8192 }) ?? '');
+      const key = kms.createKey(
+        input.optionalString('Description', { max: 8192 }) ?? '',
+        'CUSTOMER',
+        input.optionalString('Policy', POLICY),
+      );
       return { KeyMetadata: kms.keyMetadata(key) };
+    },
+    GetKeyPolicy: (input) => {
+      const policyName = input.optionalString('PolicyName', { min: 1, max: 128 }) ?? 'default';
+      if (policyName !== 'default') {
+        throw new AwsError('NotFoundException', `Key policy ${policyName} does not exist.`);
+      }
+      const key = kms.resolveKey(input.requiredString('KeyId', KEY_ID));
+      return { Policy: JSON.stringify(kms.keyPolicy(key)), PolicyName: 'default' };
+    },
+    PutKeyPolicy: (input) => {
+      kms.putKeyPolicy(input.requiredString('KeyId', KEY_ID), input.requiredString('Policy', POLICY));
+      return {};
     },
     DescribeKey: (input) => ({
       KeyMetadata: kms.keyMetadata(kms.resolveKey(input.requiredString('KeyId', KEY_ID))),

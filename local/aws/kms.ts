@@ -16,6 +16,8 @@ export interface KmsKeyState {
   deletionDate?: number;
   /** Base64 of the 256-bit key material; it never leaves the emulator. */
   material: string;
+  /** The key policy as JSON text; keys stored before key policies existed get the default one. */
+  policy?: string;
 }
 
 export interface KmsAliasState {
@@ -57,7 +59,15 @@ export class KmsService {
     return `${this.arnPrefix()}:${aliasName}`;
   }
 
-  createKey(description: string, keyManager: 'AWS' | 'CUSTOMER' = 'CUSTOMER'): KmsKeyState {
+  /**
+   * Creates a key. Without a policy it gets KMS's default key policy ("Default key policy" in the
+   * KMS developer guide): the account's root has `kms:*`, so IAM policies decide.
+   */
+  createKey(
+    description: string,
+    keyManager: 'AWS' | 'CUSTOMER' = 'CUSTOMER',
+    policy?: string,
+  ): KmsKeyState {
     const keyId = randomUUID();
     const key: KmsKeyState = {
       keyId,
@@ -67,9 +77,83 @@ export class KmsService {
       keyState: 'Enabled',
       creationDate: this.clock.now(),
       material: randomBytes(32).toString('base64'),
+      policy: policy ?? JSON.stringify(this.defaultKeyPolicy()),
     };
     this.state.keys.push(key);
     return key;
+  }
+
+  /** KMS's default key policy: "Allows access to the AWS account and enables IAM policies". */
+  defaultKeyPolicy(): Record<string, unknown> {
+    return {
+      Version: '2012-10-17',
+      Id: 'key-default-1',
+      Statement: [
+        {
+          Sid: 'Enable IAM User Permissions',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${this.accountId}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
+    };
+  }
+
+  /**
+   * The key policy of the AWS managed key `aws/secretsmanager`, as the Secrets Manager guide
+   * ("Secret encryption and decryption") shows it: principals of the account may use it only
+   * through Secrets Manager.
+   */
+  private secretsManagerKeyPolicy(): Record<string, unknown> {
+    return {
+      Version: '2012-10-17',
+      Id: 'auto-secretsmanager-1',
+      Statement: [
+        {
+          Sid: 'Allow access through AWS Secrets Manager for all principals in the account that are authorized to use AWS Secrets Manager',
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: [
+            'kms:Decrypt',
+            'kms:ReEncrypt*',
+            'kms:GenerateDataKey*',
+            'kms:CreateGrant',
+            'kms:DescribeKey',
+          ],
+          Resource: '*',
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com`,
+              'kms:CallerAccount': this.accountId,
+            },
+          },
+        },
+        {
+          Sid: 'Allow direct access to key metadata to the account',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${this.accountId}:root` },
+          Action: ['kms:Describe*', 'kms:Get*', 'kms:List*', 'kms:RevokeGrant'],
+          Resource: '*',
+        },
+      ],
+    };
+  }
+
+  /** The key policy document of a key. */
+  keyPolicy(key: KmsKeyState): Record<string, unknown> {
+    if (key.policy !== undefined) return JSON.parse(key.policy) as Record<string, unknown>;
+    return key.keyManager === 'AWS' ? this.secretsManagerKeyPolicy() : this.defaultKeyPolicy();
+  }
+
+  /** The key a ciphertext blob was encrypted under, as Decrypt finds it. */
+  keyOfCiphertext(blob: Buffer): KmsKeyState {
+    return this.resolveKey(this.parseBlob(blob).keyId);
+  }
+
+  /** Replaces a customer managed key's policy (PutKeyPolicy). */
+  putKeyPolicy(keyRef: string, policy: string): void {
+    this.customerKey(keyRef).policy = policy;
   }
 
   /** Drops keys whose deletion date has passed, as KMS does when the waiting period ends. */
@@ -120,6 +204,7 @@ export class KmsService {
     const key = this.createKey(
       'Default key that protects my Secrets Manager data when no other key is defined',
       'AWS',
+      JSON.stringify(this.secretsManagerKeyPolicy()),
     );
     this.state.aliases.push({
       aliasName: SECRETS_MANAGER_ALIAS,

@@ -12,7 +12,25 @@ export interface ContainerEnvironmentInput {
   handler: string;
   awsEndpointUrl?: string;
   functionEnvironment?: Record<string, string>;
+  /**
+   * The execution role's session, as Lambda hands it to a function. Default: placeholder values
+   * that name no principal.
+   */
+  credentials?: ContainerCredentials;
 }
+
+/** Temporary credentials of the function's execution role. */
+export interface ContainerCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+}
+
+const PLACEHOLDER_CREDENTIALS: ContainerCredentials = {
+  accessKeyId: 'local-lambda-access-key-id',
+  secretAccessKey: 'local-lambda-secret-access-key',
+  sessionToken: 'local-lambda-session-token',
+};
 
 /** Keys Lambda sets itself and refuses in a function's configuration. */
 export const RESERVED_VARIABLES: readonly string[] = [
@@ -54,6 +72,8 @@ export function assertNoReservedVariables(
  * which knows the Node major it runs under.
  */
 export function containerEnvironment(input: ContainerEnvironmentInput): Record<string, string> {
+  // Lambda "Defined runtime environment variables": the execution role's session keys.
+  const credentials = input.credentials ?? PLACEHOLDER_CREDENTIALS;
   const inherited: Record<string, string> = {};
   for (const key of ['PATH', 'HOME']) {
     const value = process.env[key];
@@ -68,9 +88,9 @@ export function containerEnvironment(input: ContainerEnvironmentInput): Record<s
     _HANDLER: input.handler,
     AWS_REGION: input.region,
     AWS_DEFAULT_REGION: input.region,
-    AWS_ACCESS_KEY_ID: 'local-lambda-access-key-id',
-    AWS_SECRET_ACCESS_KEY: 'local-lambda-secret-access-key',
-    AWS_SESSION_TOKEN: 'local-lambda-session-token',
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_SESSION_TOKEN: credentials.sessionToken,
     AWS_LAMBDA_FUNCTION_NAME: input.functionName,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(input.memoryMb),

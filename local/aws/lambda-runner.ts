@@ -8,7 +8,11 @@ import { performance } from 'node:perf_hooks';
 import { ChildProcessEnvironment } from './lambda-runner-child-process';
 import { ConcurrencyLimiter } from './lambda-runner-concurrency';
 import type { LambdaContextFields } from './lambda-runner-context';
-import { assertNoReservedVariables, containerEnvironment } from './lambda-runner-env-vars';
+import {
+  assertNoReservedVariables,
+  containerEnvironment,
+  type ContainerCredentials,
+} from './lambda-runner-env-vars';
 import type { ExecutionEnvironment } from './lambda-runner-execution-environment';
 import { InProcessEnvironment, type InProcessHandler } from './lambda-runner-in-process';
 import { ErrorTypes, type InvocationError, type InvocationOutcome } from './lambda-runner-outcome';
@@ -26,6 +30,14 @@ interface CommonFunctionSettings {
   reservedConcurrency?: number;
   /** The function's environment variables; Lambda's reserved names are refused. */
   environment?: Record<string, string>;
+  /**
+   * The execution role's session, passed to a container as AWS_ACCESS_KEY_ID,
+   * AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. Default: placeholder keys that name no principal.
+   * In-process functions share the runner's process and do not get them.
+   */
+  credentials?: ContainerCredentials;
+  /** AWS_LAMBDA_LOG_GROUP_NAME and the context's logGroupName. Default `/aws/lambda/<name>`. */
+  logGroupName?: string;
 }
 
 /** A handler run inside the runner's process. It shares that process, so `environment` is not applied. */
@@ -56,7 +68,15 @@ export interface LambdaRunnerOptions {
   awsEndpointUrl?: string;
   /** Receives every stdout/stderr line of every container. Default: lines are discarded. */
   logSink?: (line: string, functionName: string) => void;
+  /**
+   * Called after every invocation with its result, and whether it waited for a concurrency slot
+   * (e.g. for CloudWatch's AWS/Lambda metrics). Not called for an unknown function.
+   */
+  onInvocation?: (functionName: string, result: InvocationReport) => void;
 }
+
+/** What `onInvocation` receives. */
+export type InvocationReport = InvokeResult & { throttled: boolean };
 
 export interface FunctionStats {
   invocations: number;
@@ -85,6 +105,7 @@ interface RegisteredFunction {
   name: string;
   arn: string;
   definition: FunctionDefinition;
+  logGroupName: string;
   timeoutMs: number;
   memoryMb: number;
   limiter: ConcurrencyLimiter;
@@ -135,6 +156,7 @@ export class LambdaRunner implements FunctionInvoker {
       name,
       arn,
       definition,
+      logGroupName: definition.logGroupName ?? defaultLogGroupName(name),
       timeoutMs: definition.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       memoryMb: definition.memoryMb ?? DEFAULT_MEMORY_MB,
       limiter: new ConcurrencyLimiter(reservedConcurrency),
@@ -165,7 +187,22 @@ export class LambdaRunner implements FunctionInvoker {
     fn.stats.invocations += 1;
     const slot = fn.limiter.acquire();
     if (slot.queued) fn.stats.throttled += 1;
-    if (!(await slot.granted)) return this.failure(fn, RUNNER_CLOSED, 0);
+    const result = await this.invokeWithSlot(fn, functionArnOrName, event, slot.granted);
+    try {
+      this.options.onInvocation?.(fn.name, { ...result, throttled: slot.queued });
+    } catch {
+      // invoke() resolves with the invocation's result whatever an observer does.
+    }
+    return result;
+  }
+
+  private async invokeWithSlot(
+    fn: RegisteredFunction,
+    functionArnOrName: string,
+    event: unknown,
+    granted: Promise<boolean>,
+  ): Promise<InvokeResult> {
+    if (!(await granted)) return this.failure(fn, RUNNER_CLOSED, 0);
     const startedAt = performance.now();
     try {
       const invokedArn = functionArnOrName.startsWith('arn:') ? functionArnOrName : fn.arn;
@@ -262,12 +299,13 @@ export class LambdaRunner implements FunctionInvoker {
         functionName: fn.name,
         memoryMb: fn.memoryMb,
         region: this.region,
-        logGroupName: logGroupName(fn.name),
+        logGroupName: fn.logGroupName,
         logStreamName,
         taskRoot: path.dirname(file),
         handler: `${path.basename(file, path.extname(file))}.${handlerExport}`,
         awsEndpointUrl: this.options.awsEndpointUrl,
         functionEnvironment: definition.environment,
+        credentials: definition.credentials,
       }),
     });
   }
@@ -322,12 +360,12 @@ function contextFields(
     invokedFunctionArn,
     memoryLimitInMB: String(owner.memoryMb),
     awsRequestId: randomUUID(),
-    logGroupName: logGroupName(owner.name),
+    logGroupName: owner.logGroupName,
     logStreamName: environment.logStreamName,
   };
 }
 
-function logGroupName(functionName: string): string {
+function defaultLogGroupName(functionName: string): string {
   return `/aws/lambda/${functionName}`;
 }
 

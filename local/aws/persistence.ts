@@ -2,6 +2,13 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { KmsState } from './kms';
 import type { SecretsState } from './secrets';
 import type { SnsState } from './sns';
+import type { IamState } from './iam';
+import { emptyLambdaState, type LambdaState } from './lambda-service';
+import { emptySchedulerState, type SchedulerState } from './eventbridge-scheduler';
+import { emptyCloudWatchState, type CloudWatchState } from './cloudwatch';
+import { emptyEventsState, type EventsState } from './events';
+import { emptyLogsState, type LogsState } from './logs';
+import { emptyDashboardsState, type DashboardsState } from './dashboards';
 
 /** Everything the emulator keeps across restarts (rotation history and call counts are not kept). */
 export interface EmulatorState {
@@ -9,6 +16,13 @@ export interface EmulatorState {
   kms: KmsState;
   secrets: SecretsState;
   sns: SnsState;
+  iam: IamState;
+  lambda: LambdaState;
+  scheduler: SchedulerState;
+  cloudwatch: CloudWatchState;
+  events: EventsState;
+  logs: LogsState;
+  dashboards: DashboardsState;
 }
 
 export function emptyState(): EmulatorState {
@@ -17,6 +31,13 @@ export function emptyState(): EmulatorState {
     kms: { keys: [], aliases: [] },
     secrets: { secrets: [] },
     sns: { topics: [], messages: [] },
+    iam: { roles: [], accessKeys: [] },
+    lambda: emptyLambdaState(),
+    scheduler: emptySchedulerState(),
+    cloudwatch: emptyCloudWatchState(),
+    events: emptyEventsState(),
+    logs: emptyLogsState(),
+    dashboards: emptyDashboardsState(),
   };
 }
 

@@ -39,7 +39,7 @@ const ALL_STEPS: readonly RotationEvent['Step'][] = [
 ];
 
 /** What AWS reports when Secrets Manager cannot call the rotation function. */
-const CANNOT_INVOKE: Pick<InvokeResult, 'errorType' | 'errorMessage'> = {
+export const CANNOT_INVOKE: Pick<InvokeResult, 'errorType' | 'errorMessage'> = {
   errorType: 'AccessDeniedException',
   errorMessage:
     'Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.',
@@ -47,6 +47,14 @@ const CANNOT_INVOKE: Pick<InvokeResult, 'errorType' | 'errorMessage'> = {
 
 const PREVIOUS_ROTATION_INCOMPLETE =
   "A previous rotation isn't complete. That rotation will be reattempted.";
+
+/** A finished rotation, as Secrets Manager reports it (`RotationSucceeded`, `RotationFailed`, …). */
+export interface RotationOutcome {
+  readonly secretArn: string;
+  readonly eventName: 'RotationSucceeded' | 'RotationFailed' | 'TestRotationSucceeded' | 'TestRotationFailed';
+  /** The failed step's error, for failures. */
+  readonly errorMessage?: string;
+}
 
 /** Runs rotations: creates the pending version, then calls the function for each step in the background. */
 export class RotationOrchestrator {
@@ -58,6 +66,8 @@ export class RotationOrchestrator {
     private readonly clock: Clock,
     private invoker: FunctionInvoker | undefined,
     private readonly onChange: () => void,
+    /** Told each rotation's outcome, as Secrets Manager reports it to CloudTrail/EventBridge. */
+    private readonly onOutcome?: (outcome: RotationOutcome) => void,
   ) {}
 
   setInvoker(invoker: FunctionInvoker): void {
@@ -136,6 +146,7 @@ export class RotationOrchestrator {
       .finally(() => {
         this.running.delete(secret.arn);
         this.onChange();
+        this.reportOutcome(record, request.rotateImmediately);
       });
     this.running.set(secret.arn, run);
     return token;
@@ -173,6 +184,25 @@ export class RotationOrchestrator {
         secret.nextRotation = nextRotationWindow(secret.rotationRules, secret.lastRotatedDate);
       }
     }
+  }
+
+  private reportOutcome(record: RotationRecord, rotateImmediately: boolean): void {
+    if (!this.onOutcome) return;
+    const failed = record.outcome !== 'succeeded';
+    const lastStep = record.steps.at(-1);
+    this.onOutcome({
+      secretArn: record.secretArn,
+      eventName: rotateImmediately
+        ? failed
+          ? 'RotationFailed'
+          : 'RotationSucceeded'
+        : failed
+          ? 'TestRotationFailed'
+          : 'TestRotationSucceeded',
+      ...(failed && lastStep
+        ? { errorMessage: `${lastStep.step} failed: ${lastStep.errorType ?? 'Error'}` }
+        : {}),
+    });
   }
 
   /** Invokes the steps in order, recording each; stops at the first failure and returns false. */

@@ -23,10 +23,47 @@ type Schedule =
 interface CronFields {
   minutes: Set<number>;
   hours: Set<number>;
-  daysOfMonth?: Set<number>;
+  daysOfMonth?: DayMatcher;
   months: Set<number>;
-  daysOfWeek?: Set<number>;
+  daysOfWeek?: DayMatcher;
   years?: Set<number>;
+}
+
+/** Whether a UTC day matches a day-of-month or day-of-week field. */
+type DayMatcher = (day: Date) => boolean;
+
+function daysInMonth(day: Date): number {
+  return new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth() + 1, 0)).getUTCDate();
+}
+
+/** Day-of-month: the list syntax, or `L` (the month's last day). */
+function parseDayOfMonth(text: string): DayMatcher {
+  if (text === 'L') return (day) => day.getUTCDate() === daysInMonth(day);
+  const days = parseCronField(text, 1, 31);
+  return (day) => days.has(day.getUTCDate());
+}
+
+/**
+ * Day-of-week (1 = SUN): the list syntax, `X#n` (the nth weekday X of the month, e.g. `MON#1`),
+ * `XL` (the month's last weekday X) or `L` (the last day of the week, Saturday), as "Schedule
+ * expressions in Secrets Manager rotation" lists them.
+ */
+function parseDayOfWeek(text: string): DayMatcher {
+  const weekday = (token: string): number => [...parseCronField(token, 1, 7, WEEKDAYS, 1)][0];
+  const nth = /^([A-Za-z]{3}|\d)#([1-5])$/.exec(text);
+  if (nth) {
+    const [wanted, n] = [weekday(nth[1]), Number(nth[2])];
+    return (day) =>
+      day.getUTCDay() + 1 === wanted && Math.ceil(day.getUTCDate() / 7) === n;
+  }
+  if (text === 'L') return (day) => day.getUTCDay() + 1 === 7;
+  const last = /^([A-Za-z]{3}|\d)L$/.exec(text);
+  if (last) {
+    const wanted = weekday(last[1]);
+    return (day) => day.getUTCDay() + 1 === wanted && day.getUTCDate() + 7 > daysInMonth(day);
+  }
+  const days = parseCronField(text, 1, 7, WEEKDAYS, 1);
+  return (day) => days.has(day.getUTCDay() + 1);
 }
 
 function invalid(message: string): AwsError {
@@ -93,9 +130,9 @@ function parseCron(body: string): Schedule {
   const fields: CronFields = {
     minutes: parseCronField(minutes, 0, 59),
     hours: parseCronField(hours, 0, 23),
-    daysOfMonth: dom === '?' ? undefined : parseCronField(dom, 1, 31),
+    daysOfMonth: dom === '?' ? undefined : parseDayOfMonth(dom),
     months: parseCronField(month, 1, 12, MONTHS, 1),
-    daysOfWeek: dow === '?' ? undefined : parseCronField(dow, 1, 7, WEEKDAYS, 1),
+    daysOfWeek: dow === '?' ? undefined : parseDayOfWeek(dow),
     years: year === '*' ? undefined : parseCronField(year, 1970, 2199),
   };
   return { kind: 'cron', fields, inHours: fields.hours.size > 1 };
@@ -142,8 +179,8 @@ function cronMatchesDay(fields: CronFields, day: Date): boolean {
   return (
     (fields.years === undefined || fields.years.has(day.getUTCFullYear())) &&
     fields.months.has(day.getUTCMonth() + 1) &&
-    (fields.daysOfMonth === undefined || fields.daysOfMonth.has(day.getUTCDate())) &&
-    (fields.daysOfWeek === undefined || fields.daysOfWeek.has(day.getUTCDay() + 1))
+    (fields.daysOfMonth === undefined || fields.daysOfMonth(day)) &&
+    (fields.daysOfWeek === undefined || fields.daysOfWeek(day))
   );
 }
 

@@ -6,6 +6,7 @@ import type { SecretValue } from './secret-values';
 import type { SecretsStore, StoredSecret, Tag } from './secrets';
 import type { RotationRules } from './schedule';
 import type { SecretFilter } from './secret-filters';
+import type { SecretsAccess } from './secrets-access';
 import { AwsError } from './errors';
 import { epochSeconds } from './protocol';
 import { moveLabel } from './staging';
@@ -111,21 +112,26 @@ export function secretsOperations(
   store: SecretsStore,
   rotations: RotationOrchestrator,
   region: string,
+  access: SecretsAccess,
 ): OperationTable {
   return {
-    CreateSecret: (input) => {
+    CreateSecret: async (input, { principal }) => {
       const name = input.requiredString('Name', { min: 1, max: 512 });
       validateName(name);
       const token = input.optionalString('ClientRequestToken', TOKEN) ?? randomUUID();
       const value = secretValue(input, false);
+      const kmsKeyId = input.optionalString('KmsKeyId', { max: 2048 });
       const secret = store.create({
         name,
         description: input.optionalString('Description', { max: 2048 }),
-        kmsKeyId: input.optionalString('KmsKeyId', { max: 2048 }),
+        kmsKeyId,
         tags: readTags(input) ?? [],
       });
-      if (!value) return identity(secret);
       try {
+        await access.authorizeOnSecret('CreateSecret', secret, principal);
+        if (kmsKeyId !== undefined) await access.validateKeyAccess(principal, secret, kmsKeyId);
+        if (!value) return identity(secret);
+        await access.useKey(principal, 'kms:GenerateDataKey', secret, token);
         store.putValue(secret, { versionId: token, value });
       } catch (error) {
         store.discard(secret);
@@ -136,7 +142,7 @@ export function secretsOperations(
 
     DescribeSecret: (input) => describeSecretOutput(store.find(secretId(input))),
 
-    GetSecretValue: (input) => {
+    GetSecretValue: async (input, { principal }) => {
       const secret = store.findActive(secretId(input));
       const versionId = input.optionalString('VersionId', TOKEN);
       const versionStage = input.optionalString('VersionStage', { min: 1, max: 256 });
@@ -145,6 +151,7 @@ export function secretsOperations(
         versionId !== undefined
           ? `VersionId: ${versionId}`
           : `staging label: ${versionStage ?? 'AWSCURRENT'}`;
+      if (version.value) await access.useKey(principal, 'kms:Decrypt', secret, version.versionId);
       const value = store.readValue(secret, version, label);
       return {
         ...identity(secret),
@@ -155,7 +162,7 @@ export function secretsOperations(
       };
     },
 
-    PutSecretValue: (input) => {
+    PutSecretValue: async (input, { principal }) => {
       const secret = store.findActive(secretId(input));
       const token = input.optionalString('ClientRequestToken', TOKEN) ?? randomUUID();
       const value = secretValue(input, true) as SecretValue;
@@ -171,6 +178,15 @@ export function secretsOperations(
           'The RotationToken is not valid for this secret.',
         );
       }
+      // An existing version is compared (Decrypt); a new value is encrypted (GenerateDataKey).
+      const existing = store.version(secret, token);
+      await access.useKey(
+        principal,
+        existing?.value ? 'kms:Decrypt' : 'kms:GenerateDataKey',
+        secret,
+        token,
+        existing?.value ? existing.value.keyArn : secret.kmsKeyId,
+      );
       const { version } = store.putValue(secret, { versionId: token, value, stages });
       return {
         ...identity(secret),
@@ -179,13 +195,18 @@ export function secretsOperations(
       };
     },
 
-    UpdateSecret: (input) => {
+    UpdateSecret: async (input, { principal }) => {
       const secret = store.findActive(secretId(input));
       const token = input.optionalString('ClientRequestToken', TOKEN) ?? randomUUID();
       const description = input.optionalString('Description', { max: 2048 });
       const kmsKeyId = input.optionalString('KmsKeyId', { max: 2048 });
       const value = secretValue(input, false);
-      if (kmsKeyId !== undefined && kmsKeyId !== secret.kmsKeyId) store.changeKey(secret, kmsKeyId);
+      const changesKey = kmsKeyId !== undefined && kmsKeyId !== secret.kmsKeyId;
+      if (changesKey) await access.validateKeyAccess(principal, secret, kmsKeyId);
+      if (value) {
+        await access.useKey(principal, 'kms:GenerateDataKey', secret, token, kmsKeyId ?? secret.kmsKeyId);
+      }
+      if (changesKey) store.changeKey(secret, kmsKeyId);
       if (description !== undefined) secret.description = description;
       store.touch(secret);
       if (!value) return identity(secret);

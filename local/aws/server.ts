@@ -3,6 +3,7 @@ import type { OperationTable } from './operations';
 import type { AccessPolicy } from './access';
 import type { SnsService } from './sns';
 import type { JsonObject } from './input';
+import type { Principal } from './authorization';
 import { AwsError, isAwsError } from './errors';
 import { InputReader } from './input';
 import {
@@ -26,6 +27,8 @@ export interface JsonService {
   internalErrorType: string;
   /** The identifiers and IAM resource name of the resource a request addresses. */
   resourceOf(input: JsonObject): { ids: string[]; resource: string };
+  /** Evaluates the caller's policies and the resource's policy; throws the service's denial. */
+  authorize(operation: string, input: JsonObject, principal: Principal): Promise<void>;
 }
 
 /** The read-only views and actions served under `/_emulator/`. */
@@ -40,6 +43,8 @@ export interface RequestHandlerOptions {
   services: JsonService[];
   sns: SnsService;
   access: AccessPolicy;
+  /** The principal a request's access key id belongs to; throws for keys nobody issued. */
+  resolveCaller(accessKeyId: string | undefined): Principal;
   admin: AdminViews;
   maxBodyBytes: number;
   countCall(target: string): void;
@@ -75,6 +80,27 @@ async function handleAdmin(
   }
 }
 
+/** Runs one JSON 1.1 operation for `principal`: authorization, then the operation. */
+export async function runJsonOperation(
+  services: readonly JsonService[],
+  target: string,
+  decoded: unknown,
+  principal: Principal,
+): Promise<unknown> {
+  const separator = target.lastIndexOf('.');
+  const operationName = target.slice(separator + 1);
+  const service = services.find((candidate) => candidate.targetPrefix === target.slice(0, separator));
+  const operation =
+    service && Object.hasOwn(service.operations, operationName)
+      ? service.operations[operationName]
+      : undefined;
+  if (!service || !operation)
+    throw new AwsError('UnknownOperationException', `Unknown operation ${target}`);
+  const input = InputReader.from(decoded);
+  await service.authorize(operationName, decoded as JsonObject, principal);
+  return operation(input, { principal });
+}
+
 async function handleJson(
   request: IncomingMessage,
   response: ServerResponse,
@@ -82,29 +108,26 @@ async function handleJson(
   options: RequestHandlerOptions,
 ): Promise<void> {
   const separator = target.lastIndexOf('.');
-  const operationName = target.slice(separator + 1);
   const service = options.services.find(
     (candidate) => candidate.targetPrefix === target.slice(0, separator),
   );
   options.countCall(target);
   try {
     const body = await readBody(request, options.maxBodyBytes);
-    const operation =
-      service && Object.hasOwn(service.operations, operationName)
-        ? service.operations[operationName]
-        : undefined;
-    if (!service || !operation)
-      throw new AwsError('UnknownOperationException', `Unknown operation ${target}`);
+    const accessKeyId = accessKeyIdOf(request);
+    const principal = options.resolveCaller(accessKeyId);
     const decoded = parseJsonBody(body);
-    const input = InputReader.from(decoded);
-    const resource = service.resourceOf(decoded as JsonObject);
-    options.access.check({
-      action: `${service.iamPrefix}:${operationName}`,
-      accessKeyId: accessKeyIdOf(request),
-      resourceIds: resource.ids,
-      resource: resource.resource,
-    });
-    sendJson(response, operation(input));
+    if (service) {
+      InputReader.from(decoded); // refuses a body that is not a JSON object before rules read it
+      const resource = service.resourceOf(decoded as JsonObject);
+      options.access.check({
+        action: `${service.iamPrefix}:${target.slice(separator + 1)}`,
+        accessKeyId,
+        resourceIds: resource.ids,
+        resource: resource.resource,
+      });
+    }
+    sendJson(response, await runJsonOperation(options.services, target, decoded, principal));
   } catch (error) {
     sendJsonError(
       response,
@@ -126,13 +149,15 @@ async function handleSns(
     );
     const action = params.get('Action') ?? 'Unknown';
     options.countCall(`sns.${action}`);
+    const accessKeyId = accessKeyIdOf(request);
+    const principal = options.resolveCaller(accessKeyId);
     options.access.check({
       action: `sns:${action}`,
-      accessKeyId: accessKeyIdOf(request),
+      accessKeyId,
       resourceIds: [params.get('TopicArn') ?? params.get('Name') ?? ''],
       resource: params.get('TopicArn') ?? '*',
     });
-    sendXml(response, options.sns.handle(params));
+    sendXml(response, await options.sns.handleAs(principal, params));
   } catch (error) {
     const failure = isAwsError(error) ? error : internalError('InternalError', error);
     sendXml(response, snsErrorXml(failure), failure.statusCode);

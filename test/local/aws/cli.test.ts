@@ -1,6 +1,12 @@
 import { execFile } from 'node:child_process';
 import { startAwsEmulator, type AwsEmulator } from '../../../local/aws';
-import { clientsFor, RecordingInvoker, templateStep, type Clients } from './helpers';
+import {
+  API_BEHAVIOUR_SUITE,
+  clientsFor,
+  RecordingInvoker,
+  templateStep,
+  type Clients,
+} from './helpers';
 
 interface CliResult {
   exitCode: number;
@@ -14,7 +20,10 @@ describe('AWS emulator driven by the AWS CLI', () => {
   const invoker = new RecordingInvoker();
 
   beforeAll(async () => {
-    emulator = await startAwsEmulator({ invoker });
+    emulator = await startAwsEmulator({
+      invoker,
+      administratorForUnknownKeys: API_BEHAVIOUR_SUITE,
+    });
     clients = clientsFor(emulator);
     invoker.setHandler((event) => templateStep(clients.sm, event));
   });

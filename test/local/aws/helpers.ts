@@ -12,6 +12,13 @@ import type { FunctionInvoker, InvokeResult, RotationEvent } from '../../../loca
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
+/**
+ * These suites test the APIs' behaviour, not who may call them: callers act as the account's
+ * administrator, and key, secret and topic policies still apply.
+ */
+export const API_BEHAVIOUR_SUITE =
+  "tests of the APIs' behaviour, not of who may call them (test/local/aws/helpers.ts)";
+
 export interface Clients {
   sm: SecretsManagerClient;
   kms: KMSClient;

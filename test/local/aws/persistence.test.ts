@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startAwsEmulator } from '../../../local/aws';
-import { clientsFor } from './helpers';
+import { API_BEHAVIOUR_SUITE, clientsFor } from './helpers';
 
 describe('AWS emulator: persistence', () => {
   const dir = mkdtempSync(join(tmpdir(), 'aws-emulator-'));
@@ -17,7 +17,10 @@ describe('AWS emulator: persistence', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reloads secrets, keys and messages from statePath after a restart, without plaintext values in the file', async () => {
-    const first = await startAwsEmulator({ statePath });
+    const first = await startAwsEmulator({
+      statePath,
+      administratorForUnknownKeys: API_BEHAVIOUR_SUITE,
+    });
     const firstClients = clientsFor(first);
     const { KeyMetadata } = await firstClients.kms.send(new CreateKeyCommand({}));
     const { ARN } = await firstClients.sm.send(
@@ -35,7 +38,10 @@ describe('AWS emulator: persistence', () => {
     await first.close();
     expect(readFileSync(statePath, 'utf8')).not.toContain('persisted-value');
 
-    const second = await startAwsEmulator({ statePath });
+    const second = await startAwsEmulator({
+      statePath,
+      administratorForUnknownKeys: API_BEHAVIOUR_SUITE,
+    });
     const secondClients = clientsFor(second);
     try {
       expect(

@@ -7,7 +7,14 @@ import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { CreateTopicCommand, PublishCommand } from '@aws-sdk/client-sns';
 import { request } from 'node:http';
 import { startAwsEmulator, type AwsEmulator } from '../../../local/aws';
-import { clientsFor, errorName, rejection, RecordingInvoker, type Clients } from './helpers';
+import {
+  API_BEHAVIOUR_SUITE,
+  clientsFor,
+  errorName,
+  rejection,
+  RecordingInvoker,
+  type Clients,
+} from './helpers';
 
 interface RawResponse {
   status: number;
@@ -55,7 +62,11 @@ describe('AWS emulator: protocol, access rules, SNS and admin views', () => {
   const invoker = new RecordingInvoker();
 
   beforeAll(async () => {
-    emulator = await startAwsEmulator({ maxBodyBytes: 128 * 1024, invoker });
+    emulator = await startAwsEmulator({
+      maxBodyBytes: 128 * 1024,
+      invoker,
+      administratorForUnknownKeys: API_BEHAVIOUR_SUITE,
+    });
     clients = clientsFor(emulator);
   });
   afterAll(async () => {

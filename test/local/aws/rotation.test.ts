@@ -11,6 +11,7 @@ import {
 import { startAwsEmulator, type AwsEmulator } from '../../../local/aws';
 import { ManualClock, type RotationEvent } from '../../../local/aws/types';
 import {
+  API_BEHAVIOUR_SUITE,
   clientsFor,
   errorName,
   rejection,
@@ -42,7 +43,11 @@ describe('Secrets Manager emulator: rotation', () => {
   beforeEach(async () => {
     clock.set(Date.UTC(2026, 0, 10, 12));
     invoker = new RecordingInvoker();
-    emulator = await startAwsEmulator({ clock, invoker });
+    emulator = await startAwsEmulator({
+      clock,
+      invoker,
+      administratorForUnknownKeys: API_BEHAVIOUR_SUITE,
+    });
     clients = clientsFor(emulator);
     invoker.setHandler((event) => templateStep(clients.sm, event));
   });
@@ -307,7 +312,7 @@ describe('Secrets Manager emulator: rotation', () => {
   it('without an invoker the rotation fails as AWS reports a function it cannot invoke', async () => {
     await emulator.close();
     clients.destroy();
-    emulator = await startAwsEmulator({ clock });
+    emulator = await startAwsEmulator({ clock, administratorForUnknownKeys: API_BEHAVIOUR_SUITE });
     clients = clientsFor(emulator);
     await createSecret('no-invoker');
     await clients.sm.send(

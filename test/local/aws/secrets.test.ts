@@ -19,7 +19,7 @@ import {
 import { randomUUID } from 'node:crypto';
 import { startAwsEmulator, type AwsEmulator } from '../../../local/aws';
 import { ManualClock } from '../../../local/aws/types';
-import { clientsFor, errorName, rejection, type Clients } from './helpers';
+import { API_BEHAVIOUR_SUITE, clientsFor, errorName, rejection, type Clients } from './helpers';
 
 const DAY_MS = 86_400_000;
 
@@ -29,7 +29,7 @@ describe('Secrets Manager emulator: secrets and values', () => {
   const clock = new ManualClock(Date.UTC(2026, 0, 10, 12));
 
   beforeAll(async () => {
-    emulator = await startAwsEmulator({ clock });
+    emulator = await startAwsEmulator({ clock, administratorForUnknownKeys: API_BEHAVIOUR_SUITE });
     clients = clientsFor(emulator);
   });
   afterAll(async () => {

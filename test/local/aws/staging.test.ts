@@ -9,7 +9,7 @@ import {
 import { startAwsEmulator, type AwsEmulator } from '../../../local/aws';
 import { MAX_KEPT_VERSIONS, MAX_LABELS_PER_SECRET } from '../../../local/aws/staging';
 import { ManualClock } from '../../../local/aws/types';
-import { clientsFor, errorName, rejection, type Clients } from './helpers';
+import { API_BEHAVIOUR_SUITE, clientsFor, errorName, rejection, type Clients } from './helpers';
 
 describe('Secrets Manager emulator: staging labels', () => {
   let emulator: AwsEmulator;
@@ -17,7 +17,7 @@ describe('Secrets Manager emulator: staging labels', () => {
   const clock = new ManualClock(Date.UTC(2026, 0, 10, 12));
 
   beforeAll(async () => {
-    emulator = await startAwsEmulator({ clock });
+    emulator = await startAwsEmulator({ clock, administratorForUnknownKeys: API_BEHAVIOUR_SUITE });
     clients = clientsFor(emulator);
   });
   afterAll(async () => {

@@ -1,0 +1,226 @@
+/**
+ * Authorization as AWS performs it: every request carries a principal, and the emulator evaluates
+ * the principal's identity policies together with the resource's policy (key policy, secret
+ * policy, topic policy, function policy, trust policy) with a maintained IAM evaluator,
+ * @cloud-copilot/iam-simulate. That package is AGPL-3.0: it is a development dependency of the
+ * local world only and never reaches `dist/`.
+ *
+ * Decisions are cached per principal, action, resource, context and policies, so the same call
+ * evaluated again costs a map lookup.
+ */
+import { getDenialReasons, runSimulation, type RequestDenial } from '@cloud-copilot/iam-simulate';
+import { AwsError } from './errors';
+
+/** An IAM policy document as JSON. */
+export type PolicyDocument = Readonly<Record<string, unknown>>;
+
+/** Who makes a request. */
+export type Principal =
+  /** A role session: a function's execution role, the deploy role, an operator's or an app's role. */
+  | {
+      readonly kind: 'role';
+      /** `arn:aws:sts::<account>:assumed-role/<role>/<session>`, as AWS names the caller. */
+      readonly arn: string;
+      /** `arn:aws:iam::<account>:role/<role>`, the value of `aws:PrincipalArn`. */
+      readonly roleArn: string;
+      readonly accountId: string;
+    }
+  /** An AWS service acting on its own behalf, e.g. `events.amazonaws.com`. */
+  | { readonly kind: 'service'; readonly service: string };
+
+/** The name AWS puts in a denial message for a principal. */
+export function principalName(principal: Principal): string {
+  return principal.kind === 'role' ? principal.arn : principal.service;
+}
+
+/** A role session for `roleArn`; the session name defaults to the role's name. */
+export function roleSession(roleArn: string, sessionName?: string): Principal {
+  const match = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
+  if (!match) throw new Error(`Not an IAM role ARN: ${roleArn}`);
+  const [, accountId, roleName] = match;
+  return {
+    kind: 'role',
+    arn: `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName ?? roleName}`,
+    roleArn,
+    accountId,
+  };
+}
+
+export interface AuthorizationRequest {
+  readonly principal: Principal;
+  /** The IAM action, e.g. `kms:Decrypt`. */
+  readonly action: string;
+  /** The resource's ARN (or `*` for actions that take none). */
+  readonly resource: string;
+  /** The account that owns the resource. @default the account in the resource's ARN */
+  readonly resourceAccount?: string;
+  /** The resource's policy, if it has one: key, secret, topic, function or trust policy. */
+  readonly resourcePolicy?: PolicyDocument;
+  /**
+   * Request context keys besides the ones derived from the principal (`aws:PrincipalArn`,
+   * `aws:PrincipalAccount`, `aws:SecureTransport`), e.g. `kms:ViaService`, `aws:SourceArn`.
+   */
+  readonly context?: Readonly<Record<string, string | readonly string[]>>;
+}
+
+export type AuthorizationResult = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
+
+export interface AuthorizationDecision {
+  readonly allowed: boolean;
+  readonly result: AuthorizationResult;
+  /** What decided, for the world's log: the denying statement, or the policy that lacked an allow. */
+  readonly reason: string;
+}
+
+/** Where the evaluator finds a principal's identity policies. */
+export interface IdentityPolicySource {
+  /** The named identity policies (inline and managed) of a role; empty for unknown roles. */
+  identityPolicies(roleArn: string): readonly { name: string; policy: PolicyDocument }[];
+}
+
+export interface AuthorizerOptions {
+  /** Receives one line per denial, naming the statement (or its absence) that decided. */
+  readonly log?: (line: string) => void;
+}
+
+/** AWS's words for why a request was denied, by the kind of policy that decided. */
+function denialWording(decision: AuthorizationDecision, action: string): string {
+  if (decision.result === 'ExplicitlyDenied') {
+    return decision.reason.includes('resource')
+      ? 'with an explicit deny in a resource-based policy'
+      : 'with an explicit deny in an identity-based policy';
+  }
+  return decision.reason.includes('resource')
+    ? `because no resource-based policy allows the ${action} action`
+    : `because no identity-based policy allows the ${action} action`;
+}
+
+/**
+ * Evaluates requests with the IAM evaluator.
+ *
+ * @example
+ * const authorizer = new Authorizer(iam);
+ * await authorizer.authorize({ principal, action: 'kms:Decrypt', resource: keyArn, resourcePolicy: keyPolicy });
+ */
+export class Authorizer {
+  private readonly cache = new Map<string, Promise<AuthorizationDecision>>();
+
+  constructor(
+    private readonly identities: IdentityPolicySource,
+    private readonly options: AuthorizerOptions = {},
+  ) {}
+
+  /** Forgets every cached decision; call it whenever a policy changes. */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  /** Evaluates a request without throwing. */
+  decide(request: AuthorizationRequest): Promise<AuthorizationDecision> {
+    const identityPolicies =
+      request.principal.kind === 'role'
+        ? this.identities.identityPolicies(request.principal.roleArn)
+        : [];
+    const key = JSON.stringify([request, identityPolicies]);
+    let decision = this.cache.get(key);
+    if (decision === undefined) {
+      decision = this.evaluate(request, identityPolicies);
+      this.cache.set(key, decision);
+    }
+    return decision;
+  }
+
+  /**
+   * Throws `AccessDeniedException` (or `errorType`) worded as AWS words it when the request is
+   * not allowed.
+   */
+  async authorize(request: AuthorizationRequest, errorType = 'AccessDeniedException'): Promise<void> {
+    const decision = await this.decide(request);
+    if (decision.allowed) return;
+    const who = principalName(request.principal);
+    this.options.log?.(
+      `denied ${request.action} to ${who} on ${request.resource}: ${decision.result} (${decision.reason})`,
+    );
+    throw new AwsError(
+      errorType,
+      `User: ${who} is not authorized to perform: ${request.action} on resource: ${request.resource} ${denialWording(decision, request.action)}`,
+    );
+  }
+
+  private async evaluate(
+    request: AuthorizationRequest,
+    identityPolicies: readonly { name: string; policy: PolicyDocument }[],
+  ): Promise<AuthorizationDecision> {
+    const { principal } = request;
+    const resourceAccount = request.resourceAccount ?? accountOfArn(request.resource);
+    const context: Record<string, string | string[]> = {
+      // The emulator stands in for AWS's TLS endpoints: loopback HTTP counts as TLS (EMULATOR.md).
+      'aws:SecureTransport': 'true',
+      ...(principal.kind === 'role'
+        ? { 'aws:PrincipalArn': principal.roleArn, 'aws:PrincipalAccount': principal.accountId }
+        : {}),
+    };
+    for (const [name, value] of Object.entries(request.context ?? {})) {
+      context[name] = typeof value === 'string' ? value : [...value];
+    }
+    const result = await runSimulation(
+      {
+        request: {
+          principal: principal.kind === 'role' ? principal.arn : principal.service,
+          action: request.action,
+          resource: { resource: request.resource, accountId: resourceAccount ?? '' },
+          contextVariables: context,
+        },
+        identityPolicies: identityPolicies.map(({ name, policy }) => ({ name, policy })),
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: request.resourcePolicy,
+      },
+      {},
+    );
+    if (result.resultType === 'error') {
+      return {
+        allowed: false,
+        result: 'ImplicitlyDenied',
+        reason: `the policies could not be evaluated: ${result.errors.message}`,
+      };
+    }
+    const overall = result.overallResult;
+    if (overall === 'Allowed') return { allowed: true, result: 'Allowed', reason: 'allowed' };
+    const analysis = result.resultType === 'single' ? result.result.analysis : undefined;
+    return {
+      allowed: false,
+      result: overall === 'ExplicitlyDenied' ? 'ExplicitlyDenied' : 'ImplicitlyDenied',
+      reason: analysis ? describeDenial(analysis) : String(overall),
+    };
+  }
+}
+
+/** Names the policy type and statement that denied, from the evaluator's analysis. */
+function describeDenial(analysis: Parameters<typeof getDenialReasons>[0]): string {
+  const reasons: RequestDenial[] = getDenialReasons(analysis);
+  if (reasons.length === 0) return 'no statement allows it';
+  return reasons
+    .map((reason) => {
+      const policy = POLICY_TYPE_NAMES[reason.policyType] ?? `${reason.policyType} policy`;
+      if (reason.denialType === 'Implicit') return `no statement in the ${policy} allows it`;
+      const statement = reason.statementId ?? `#${reason.statementIndex}`;
+      return `statement ${statement} of the ${policy} denies it`;
+    })
+    .join('; ');
+}
+
+const POLICY_TYPE_NAMES: Readonly<Record<string, string>> = {
+  identity: 'identity-based policy',
+  resource: 'resource-based policy',
+  pb: 'permissions boundary',
+  scp: 'service control policy',
+  rcp: 'resource control policy',
+  vpce: 'VPC endpoint policy',
+};
+
+/** The account id in an ARN (`arn:aws:svc:region:account:…`), if it has one. */
+export function accountOfArn(arn: string): string | undefined {
+  const account = arn.split(':')[4];
+  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
+}
