@@ -143,48 +143,107 @@ export interface PolytomicFixture {
   readonly partnerKeySecretArn: string;
 }
 
+/** A Polytomic organization with its two rotation users (one in single-user mode). */
+function polytomicAccount(
+  world: LocalWorld,
+  name: string,
+  standby: boolean,
+): { organizationId: string; userId: string; standbyUserId?: string } {
+  const { admin } = world.polytomic;
+  const organization = admin.createOrganization(`${name} org`);
+  const user = admin.createUser(organization.id, `rotation-a+${organization.id}@example.com`);
+  const standbyUser = standby
+    ? admin.createUser(organization.id, `rotation-b+${organization.id}@example.com`)
+    : undefined;
+  return { organizationId: organization.id, userId: user.id, standbyUserId: standbyUser?.id };
+}
+
+/** The secret value (schema 1) of a Polytomic secret holding a fresh key of `userId`. */
+function polytomicValue(
+  world: LocalWorld,
+  account: { organizationId: string; userId: string; standbyUserId?: string },
+  partnerKeySecretId: string,
+  revokePrevious?: 'on-finish' | 'next-rotation',
+): string {
+  return JSON.stringify({
+    provider: 'polytomic',
+    apiKey: world.polytomic.admin.issueUserKey(account.organizationId, account.userId),
+    organizationId: account.organizationId,
+    userId: account.userId,
+    ...(account.standbyUserId ? { standbyUserId: account.standbyUserId } : {}),
+    baseUrl: world.urls.polytomic,
+    apiVersion: '2025-09-18',
+    partnerKeySecretId,
+    ...(revokePrevious ? { revokePrevious } : {}),
+  });
+}
+
 /** A Polytomic organization with its rotation users, a partner key, and the managed secret. */
 export async function provisionPolytomicSecret(
   world: LocalWorld,
   clients: LocalClients,
   options: PolytomicSecretOptions,
 ): Promise<PolytomicFixture> {
-  const { admin } = world.polytomic;
-  const organization = admin.createOrganization(`${options.name} org`);
-  const user = admin.createUser(organization.id, `rotation-a+${organization.id}@example.com`);
-  const standby =
-    options.standby === false
-      ? undefined
-      : admin.createUser(organization.id, `rotation-b+${organization.id}@example.com`);
+  const account = polytomicAccount(world, options.name, options.standby !== false);
   const partnerKeySecretArn =
     options.partnerKeySecretId ??
     (await createSecret(clients, {
       name: `${options.name}/partner-key`,
       kmsKeyId: options.kmsKeyId,
-      value: { partnerKey: admin.createPartnerKey() },
+      value: { partnerKey: world.polytomic.admin.createPartnerKey() },
     }));
-  const secretArn = await createSecret(clients, {
-    name: options.name,
-    kmsKeyId: options.kmsKeyId,
-    provider: 'polytomic',
-    value: {
-      provider: 'polytomic',
-      apiKey: admin.issueUserKey(organization.id, user.id),
-      organizationId: organization.id,
-      userId: user.id,
-      ...(standby ? { standbyUserId: standby.id } : {}),
-      baseUrl: world.urls.polytomic,
-      apiVersion: '2025-09-18',
-      partnerKeySecretId: partnerKeySecretArn,
-      ...(options.revokePrevious ? { revokePrevious: options.revokePrevious } : {}),
-    },
-  });
+  const created = await clients.secrets.send(
+    new CreateSecretCommand({
+      Name: options.name,
+      KmsKeyId: options.kmsKeyId,
+      SecretString: polytomicValue(world, account, partnerKeySecretArn, options.revokePrevious),
+      Tags: [
+        { Key: MANAGED_TAG, Value: MANAGED_TAG_VALUE },
+        { Key: PROVIDER_TAG, Value: 'polytomic' },
+      ],
+    }),
+  );
+  if (created.ARN === undefined) throw new Error(`CreateSecret ${options.name} returned no ARN`);
+  return { secretArn: created.ARN, ...account, partnerKeySecretArn };
+}
+
+/**
+ * Deploy step 3 for a deployed Polytomic secret: the partner key and the first key are put into
+ * the secrets the stack created (by `clients`, e.g. the administrator's).
+ */
+export async function putFirstPolytomicKey(
+  world: LocalWorld,
+  clients: LocalClients,
+  options: {
+    readonly secretArn: string;
+    readonly partnerKeySecretArn: string;
+    /** Two users alternate (zero downtime); false is single-user mode. @default true */
+    readonly standby?: boolean;
+    readonly revokePrevious?: 'on-finish' | 'next-rotation';
+  },
+): Promise<PolytomicFixture> {
+  const account = polytomicAccount(world, options.secretArn, options.standby !== false);
+  await clients.secrets.send(
+    new PutSecretValueCommand({
+      SecretId: options.partnerKeySecretArn,
+      SecretString: JSON.stringify({ partnerKey: world.polytomic.admin.createPartnerKey() }),
+    }),
+  );
+  await clients.secrets.send(
+    new PutSecretValueCommand({
+      SecretId: options.secretArn,
+      SecretString: polytomicValue(
+        world,
+        account,
+        options.partnerKeySecretArn,
+        options.revokePrevious,
+      ),
+    }),
+  );
   return {
-    secretArn,
-    organizationId: organization.id,
-    userId: user.id,
-    standbyUserId: standby?.id,
-    partnerKeySecretArn,
+    secretArn: options.secretArn,
+    ...account,
+    partnerKeySecretArn: options.partnerKeySecretArn,
   };
 }
 
@@ -225,6 +284,33 @@ export async function provisionPoelisSecret(
     },
   });
   return { secretArn, organizationId, keyName };
+}
+
+/** Deploy step 3 for a deployed Poelis secret: a key created "in the web app", put as its first value. */
+export async function putFirstPoelisKey(
+  world: LocalWorld,
+  clients: LocalClients,
+  options: {
+    readonly secretArn: string;
+    readonly keyName: string;
+    readonly organizationId?: string;
+    readonly revokePrevious?: 'on-finish' | 'next-rotation';
+  },
+): Promise<PoelisFixture> {
+  const organizationId = options.organizationId ?? newPoelisOrganization(world, options.keyName);
+  await clients.secrets.send(
+    new PutSecretValueCommand({
+      SecretId: options.secretArn,
+      SecretString: JSON.stringify({
+        provider: 'poelis',
+        apiKey: world.poelis.admin.createKey(organizationId, options.keyName),
+        keyName: options.keyName,
+        baseUrl: world.urls.poelis,
+        ...(options.revokePrevious ? { revokePrevious: options.revokePrevious } : {}),
+      }),
+    }),
+  );
+  return { secretArn: options.secretArn, organizationId, keyName: options.keyName };
 }
 
 /** A Poelis organization with one workspace, as a new customer has; returns its id. */
