@@ -40,6 +40,8 @@ export async function startBenchWorld(options: BenchWorldOptions = {}): Promise<
   const world = await startLocalWorld({
     clock: options.clock,
     poelisRateLimit: options.poelisRateLimit,
+    administratorForUnknownKeys:
+      'benchmarks provision up to 1,000 secrets of their own, which the stack would have to name one by one',
     logSink: (line) => {
       logVolume.lines += 1;
       logVolume.bytes += Buffer.byteLength(line) + 1;

@@ -1,4 +1,5 @@
 import { Aws, CfnOutput, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { AuditFunction } from './audit-function';
@@ -89,13 +90,23 @@ export class ApiKeyRotatorStack extends Stack {
 
     if (needsPartnerKey) {
       if (config.partnerKey.kind === 'created') {
+        // Operators who run `recover` on a Polytomic secret re-issue a key with the partner key.
+        const partnerKeyReaders = config.partnerKey.readerRoleArns ?? [];
         this.partnerKey = new ProtectedSecret(this, 'PolytomicPartnerKey', {
           secretName: config.partnerKey.secretName,
           description: 'Polytomic partner key that issues user keys; put {"partnerKey":"..."}',
           rotationKey: this.rotationKey,
           placeholder: { partnerKey: '' },
-          readerArns: [this.rotationFunction.role.roleArn],
+          readerArns: [this.rotationFunction.role.roleArn, ...partnerKeyReaders],
         });
+        if (partnerKeyReaders.length > 0) {
+          this.rotationKey.allowSecretsManagerUse(
+            'PartnerKeyReadersDecrypt',
+            partnerKeyReaders.map((arn) => new iam.ArnPrincipal(arn)),
+            ['kms:Decrypt'],
+            [config.partnerKey.secretName],
+          );
+        }
         Validations.of(this.partnerKey).acknowledge({
           id: 'AwsSolutions-SMG4',
           reason:

@@ -35,9 +35,18 @@ export interface ManagedSecretConfig {
   readonly replicas: readonly ReplicaConfig[];
 }
 
-/** Where the Polytomic partner key lives: a secret this stack creates, or an existing one. */
+/**
+ * Where the Polytomic partner key lives: a secret this stack creates, or an existing one. Only the
+ * rotation function reads a created one, and the roles in `readerRoleArns` (operators who run
+ * `recover`, which re-issues a key with it); an imported one's own policy decides who reads it.
+ */
 export type PartnerKeyConfig =
-  | { readonly kind: 'created'; readonly secretName: string }
+  | {
+      readonly kind: 'created';
+      readonly secretName: string;
+      /** Set only when the config lists readers. */
+      readonly readerRoleArns?: readonly string[];
+    }
   | { readonly kind: 'imported'; readonly secretArn: string; readonly kmsKeyArn?: string };
 
 /** When the audit runs, validated. */
@@ -349,8 +358,14 @@ function readPartnerKey(reader: ConfigReader, value: unknown): PartnerKeyConfig 
   const field = 'partnerKey';
   if (value === undefined) return { kind: 'created', secretName: DEFAULT_PARTNER_SECRET_NAME };
   if (!isObject(value)) return reader.fail(field, 'must be an object');
-  reader.rejectUnknownKeys(value, field, ['secretName', 'secretArn', 'kmsKeyArn']);
+  reader.rejectUnknownKeys(value, field, ['secretName', 'secretArn', 'kmsKeyArn', 'readerRoleArns']);
   if (value.secretArn !== undefined) {
+    if (value.readerRoleArns !== undefined) {
+      reader.fail(
+        `${field}.readerRoleArns`,
+        "only applies to a partner key this stack creates (secretName): grant readers of an imported secretArn in that secret's own resource policy and key policy",
+      );
+    }
     if (value.secretName !== undefined) {
       return reader.fail(
         field,
@@ -384,7 +399,14 @@ function readPartnerKey(reader: ConfigReader, value: unknown): PartnerKeyConfig 
           SECRET_NAME,
           'is not a valid secret name',
         );
-  return secretName === undefined ? undefined : { kind: 'created', secretName };
+  const problemsBefore = reader.problems.length;
+  const readerRoleArns = reader.list(value.readerRoleArns, `${field}.readerRoleArns`, (v, f) =>
+    reader.string(v, f, ROLE_ARN, 'is not an IAM role ARN'),
+  );
+  if (secretName === undefined || reader.problems.length > problemsBefore) return undefined;
+  return readerRoleArns.length === 0
+    ? { kind: 'created', secretName }
+    : { kind: 'created', secretName, readerRoleArns: [...new Set(readerRoleArns)] };
 }
 
 /**

@@ -70,6 +70,8 @@ export interface AuthorizationDecision {
   readonly result: AuthorizationResult;
   /** What decided, for the world's log: the denying statement, or the policy that lacked an allow. */
   readonly reason: string;
+  /** The kinds of policy that denied (`identity`, `resource`, …), explicit denials first. */
+  readonly deniedBy: readonly string[];
 }
 
 /** Where the evaluator finds a principal's identity policies. */
@@ -83,16 +85,28 @@ export interface AuthorizerOptions {
   readonly log?: (line: string) => void;
 }
 
-/** AWS's words for why a request was denied, by the kind of policy that decided. */
-function denialWording(decision: AuthorizationDecision, action: string): string {
+/**
+ * AWS's words for why a request was denied ("Troubleshoot access denied error messages"): the
+ * kind of policy with the explicit deny, or, for an implicit deny, the identity policy when the
+ * caller's own account could have allowed it, else the resource policy.
+ */
+function denialWording(
+  decision: AuthorizationDecision,
+  request: AuthorizationRequest,
+): string {
+  const first = decision.deniedBy[0];
   if (decision.result === 'ExplicitlyDenied') {
-    return decision.reason.includes('resource')
+    return first === 'resource'
       ? 'with an explicit deny in a resource-based policy'
       : 'with an explicit deny in an identity-based policy';
   }
-  return decision.reason.includes('resource')
-    ? `because no resource-based policy allows the ${action} action`
-    : `because no identity-based policy allows the ${action} action`;
+  const { principal } = request;
+  const sameAccount =
+    principal.kind === 'role' &&
+    principal.accountId === (request.resourceAccount ?? accountOfArn(request.resource));
+  return sameAccount && decision.deniedBy.includes('identity')
+    ? `because no identity-based policy allows the ${request.action} action`
+    : `because no resource-based policy allows the ${request.action} action`;
 }
 
 /**
@@ -143,7 +157,7 @@ export class Authorizer {
     );
     throw new AwsError(
       errorType,
-      `User: ${who} is not authorized to perform: ${request.action} on resource: ${request.resource} ${denialWording(decision, request.action)}`,
+      `User: ${who} is not authorized to perform: ${request.action} on resource: ${request.resource} ${denialWording(decision, request)}`,
     );
   }
 
@@ -183,23 +197,29 @@ export class Authorizer {
         allowed: false,
         result: 'ImplicitlyDenied',
         reason: `the policies could not be evaluated: ${result.errors.message}`,
+        deniedBy: [],
       };
     }
     const overall = result.overallResult;
-    if (overall === 'Allowed') return { allowed: true, result: 'Allowed', reason: 'allowed' };
-    const analysis = result.resultType === 'single' ? result.result.analysis : undefined;
+    if (overall === 'Allowed') {
+      return { allowed: true, result: 'Allowed', reason: 'allowed', deniedBy: [] };
+    }
+    const reasons = result.resultType === 'single' ? getDenialReasons(result.result.analysis) : [];
+    const ordered = [
+      ...reasons.filter((reason) => reason.denialType === 'Explicit'),
+      ...reasons.filter((reason) => reason.denialType === 'Implicit'),
+    ];
     return {
       allowed: false,
       result: overall === 'ExplicitlyDenied' ? 'ExplicitlyDenied' : 'ImplicitlyDenied',
-      reason: analysis ? describeDenial(analysis) : String(overall),
+      reason: ordered.length > 0 ? describeDenial(ordered) : String(overall),
+      deniedBy: ordered.map((reason) => String(reason.policyType)),
     };
   }
 }
 
-/** Names the policy type and statement that denied, from the evaluator's analysis. */
-function describeDenial(analysis: Parameters<typeof getDenialReasons>[0]): string {
-  const reasons: RequestDenial[] = getDenialReasons(analysis);
-  if (reasons.length === 0) return 'no statement allows it';
+/** Names the policy type and statement that denied, from the evaluator's denial reasons. */
+function describeDenial(reasons: readonly RequestDenial[]): string {
   return reasons
     .map((reason) => {
       const policy = POLICY_TYPE_NAMES[reason.policyType] ?? `${reason.policyType} policy`;

@@ -17,7 +17,7 @@ import { CANNOT_INVOKE, RotationOrchestrator } from './rotation';
 import { RotationScheduler } from './scheduler';
 import { SnsService } from './sns';
 import { AccessPolicy } from './access';
-import { loadState, saveState } from './persistence';
+import { loadState, saveState, type StackRecord } from './persistence';
 import { createRequestHandler, runJsonOperation } from './server';
 import { Authorizer, roleSession, type Principal } from './authorization';
 import { IamService } from './iam';
@@ -87,6 +87,8 @@ export interface AwsEmulator {
   readonly events: EventsService;
   readonly logs: LogsService;
   readonly dashboards: DashboardsService;
+  /** Stacks deployed into this emulator, kept in the state file. */
+  readonly stacks: Record<string, StackRecord>;
   /** Lambda, once a runner is attached (`attachRunner`). */
   readonly lambda: LambdaService;
   /** EventBridge Scheduler, once a runner is attached. */
@@ -323,6 +325,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     authorizer,
     kms,
     sns,
+    stacks: state.stacks,
     cloudwatch,
     events,
     logs,

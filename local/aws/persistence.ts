@@ -23,6 +23,15 @@ export interface EmulatorState {
   events: EventsState;
   logs: LogsState;
   dashboards: DashboardsState;
+  /** Stacks deployed into the world (`local/stack`), so a restart with the state file keeps them. */
+  stacks: Record<string, StackRecord>;
+}
+
+/** A deployed stack as the local CloudFormation engine left it. */
+export interface StackRecord {
+  stackId: string;
+  resources: [string, { type: string; physicalId: string; attributes: Record<string, unknown> }][];
+  outputs: Record<string, string>;
 }
 
 export function emptyState(): EmulatorState {
@@ -38,6 +47,7 @@ export function emptyState(): EmulatorState {
     events: emptyEventsState(),
     logs: emptyLogsState(),
     dashboards: emptyDashboardsState(),
+    stacks: {},
   };
 }
 

@@ -146,15 +146,36 @@ export async function deployLocalStack(
   }
 
   const deployer: Principal = roleSession(executionRoleArn, 'AWSCloudFormation');
-  const deployed = await deployStack({
-    template: assembly.template,
-    stackName: assembly.stackName,
-    accountId,
-    region,
-    parameters: { BootstrapVersion: BOOTSTRAP_VERSION },
-    handlers: localResourceHandlers({ emulator, deployer, assets: assembly.assets }),
-    log: options.log,
-  });
+  const kept = emulator.stacks[assembly.stackName];
+  let deployed: DeployedStack;
+  if (kept) {
+    // A world restarted from its state file still has the stack: CloudFormation would see no change.
+    options.log?.(`${assembly.stackName} is already deployed (state file): no changes`);
+    deployed = {
+      stackId: kept.stackId,
+      stackName: assembly.stackName,
+      resources: new Map(kept.resources),
+      outputs: kept.outputs,
+    };
+  } else {
+    deployed = await deployStack({
+      template: assembly.template,
+      stackName: assembly.stackName,
+      accountId,
+      region,
+      parameters: { BootstrapVersion: BOOTSTRAP_VERSION },
+      handlers: localResourceHandlers({ emulator, deployer, assets: assembly.assets }),
+      log: options.log,
+    });
+    emulator.stacks[assembly.stackName] = {
+      stackId: deployed.stackId,
+      resources: [...deployed.resources].map(([id, resource]) => [
+        id,
+        { type: resource.type, physicalId: resource.physicalId, attributes: { ...resource.attributes } },
+      ]),
+      outputs: { ...deployed.outputs },
+    };
+  }
 
   const byType = (type: string, logicalPrefix: string): { physicalId: string; attributes: Readonly<Record<string, unknown>> } => {
     for (const [logicalId, resource] of deployed.resources) {

@@ -136,6 +136,7 @@ describe('KMS key', () => {
     const bySid = new Map(statements.map((s) => [s.Sid as string, s]));
     expect([...bySid.keys()].sort()).toEqual([
       'AccountAdministersKey',
+      'AccountValidatesKeyThroughSecretsManager',
       'AccountWritesSecretsThroughSecretsManager',
       'AuditFunctionDecryptsThroughSecretsManager',
       'AuditFunctionDescribesKey',
@@ -198,6 +199,16 @@ describe('KMS key', () => {
     expect(bySid.get('AccountWritesSecretsThroughSecretsManager')).toMatchObject({
       Action: 'kms:GenerateDataKey',
       Condition: { StringEquals: viaSecretsManager },
+    });
+    // CreateSecret's key validation Decrypt, and no other Decrypt, for the account's principals.
+    expect(bySid.get('AccountValidatesKeyThroughSecretsManager')).toMatchObject({
+      Action: 'kms:Decrypt',
+      Condition: {
+        StringEquals: {
+          ...viaSecretsManager,
+          'kms:EncryptionContext:SecretVersionId': 'RequestToValidateKeyAccess',
+        },
+      },
     });
     expect(bySid.get('RotationFunctionDescribesKey')).toMatchObject({
       Principal: { AWS: roleArn },
@@ -676,6 +687,43 @@ describe('monitoring', () => {
           Match.objectLike({
             Effect: 'Deny',
             Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("lets this account's alarms publish, since the TLS policy replaces SNS's default one", () => {
+    const topic = { Ref: logicalId('AWS::SNS::Topic', 'NotificationsTopic') };
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [topic],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'CloudWatchAlarmsPublish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: topic,
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':cloudwatch:',
+                      { Ref: 'AWS::Region' },
+                      ':',
+                      { Ref: 'AWS::AccountId' },
+                      ':alarm:*',
+                    ],
+                  ],
+                },
+              },
+            },
           }),
         ]),
       },

@@ -6,18 +6,29 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
-  CreateSecretCommand,
+  DescribeSecretCommand,
   GetSecretValueCommand,
+  PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 
 const root = join(__dirname, '..', '..');
 
+interface Session {
+  roleArn: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+}
+
 interface LocalUrls {
   aws: string;
   polytomic: string;
   poelis: string;
-  rotationFunctionArn?: string;
+  stackName: string;
+  rotationFunctionArn: string;
+  secrets: Record<string, string>;
+  sessions: { administrator: Session; operator: Session };
 }
 
 function startLocal(args: string[] = []): ChildProcessWithoutNullStreams {
@@ -53,19 +64,42 @@ describe('npm run local', () => {
         for (const url of [urls.aws, urls.polytomic, urls.poelis]) {
           expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
         }
-        expect(urls.rotationFunctionArn).toBe(
-          'arn:aws:lambda:us-east-1:000000000000:function:api-key-rotator-rotation',
+        // The example config's stack, deployed: its function, its secrets, its people.
+        expect(urls.stackName).toBe('ApiKeyRotator');
+        expect(urls.rotationFunctionArn).toMatch(
+          /^arn:aws:lambda:us-east-1:000000000000:function:ApiKeyRotator-RotationFunction/,
         );
+        const secretArn = urls.secrets['api-key-rotator/poelis/production'];
+        expect(secretArn).toMatch(/:secret:api-key-rotator\/poelis\/production-\w{6}$/);
 
-        const secrets = new SecretsManagerClient({
+        const asAdministrator = new SecretsManagerClient({
           endpoint: urls.aws,
           region: 'us-east-1',
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          credentials: urls.sessions.administrator,
         });
-        await secrets.send(new CreateSecretCommand({ Name: 'probe', SecretString: 'hello' }));
-        const read = await secrets.send(new GetSecretValueCommand({ SecretId: 'probe' }));
-        expect(read.SecretString).toBe('hello');
-        secrets.destroy();
+        const described = await asAdministrator.send(
+          new DescribeSecretCommand({ SecretId: secretArn }),
+        );
+        expect(described.RotationEnabled).toBe(true);
+        await asAdministrator.send(
+          new PutSecretValueCommand({ SecretId: secretArn, SecretString: '{"provider":"poelis"}' }),
+        );
+        // Authorization is on: the stack lets no administrator read a value.
+        await expect(
+          asAdministrator.send(new GetSecretValueCommand({ SecretId: secretArn })),
+        ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+        asAdministrator.destroy();
+
+        // A key nobody issued is refused, as AWS refuses one.
+        const stranger = new SecretsManagerClient({
+          endpoint: urls.aws,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'AKIAUNKNOWN', secretAccessKey: 'unknown' },
+        });
+        await expect(
+          stranger.send(new DescribeSecretCommand({ SecretId: secretArn })),
+        ).rejects.toMatchObject({ name: 'UnrecognizedClientException' });
+        stranger.destroy();
 
         const poelis = await fetch(`${urls.poelis}/v1/public/workspaces?limit=1`);
         expect(poelis.status).toBe(401);

@@ -172,6 +172,7 @@ describe('CreateFunction', () => {
         environment: {},
         timeoutSeconds: 20,
         memoryMb: 256,
+        logGroupName: '/custom/probe',
       },
     ]);
   });
