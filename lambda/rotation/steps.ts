@@ -224,7 +224,13 @@ async function revokeOlder(
     if (policy === 'next-rotation') input.log.info('no earlier key to revoke yet', { policy });
     return;
   }
-  const older = await readVersion(input, olderVersionId);
+  const olderText = await input.secrets.getValue(input.metadata.arn, { versionId: olderVersionId });
+  // After the first key is put, AWSPREVIOUS is the stack's placeholder: there is no key to revoke.
+  if (isPlaceholderSecret(olderText)) {
+    input.log.info('the version before holds the stack placeholder; no earlier key to revoke');
+    return;
+  }
+  const older = parseSecret(olderText);
   if (policy === 'on-finish') {
     if (older.provider !== replaced.provider || !(await isAccepted(input, older))) return;
     input.log.warn('the key before the replaced one is still accepted; revoking it now', {

@@ -82,6 +82,28 @@ describe('where requests may go', () => {
     ).rejects.toThrow(InsecureUrlError);
   });
 
+  it('lets a port-less loopback entry allow every port of that host, and nothing else', async () => {
+    agent.get('http://127.0.0.1:4011').intercept({ path: '/v1' }).reply(200, 'ok');
+    const policy = { allowedOrigins: ['http://127.0.0.1'], allowLoopbackHttp: true };
+    await expect(
+      client({ policy }).request(get('http://127.0.0.1:4011/v1')),
+    ).resolves.toMatchObject({ status: 200 });
+    await expect(client({ policy }).request(get('http://localhost:4011/v1'))).rejects.toThrow(
+      OriginNotAllowedError,
+    );
+    // An https entry never widens to other ports.
+    await expect(
+      client({
+        policy: { allowedOrigins: ['https://api.poelis.com'], allowLoopbackHttp: true },
+      }).request(get('https://api.poelis.com:8443/v1')),
+    ).rejects.toThrow(OriginNotAllowedError);
+    await expect(
+      client({ policy: { ...policy, allowLoopbackHttp: false } }).request(
+        get('http://127.0.0.1:4011/v1'),
+      ),
+    ).rejects.toThrow(InsecureUrlError);
+  });
+
   it('normalizes the allowlist to origins', () => {
     expect(parseOriginList(' https://app.polytomic.com/ , http://127.0.0.1:4010,')).toEqual([
       'https://app.polytomic.com',

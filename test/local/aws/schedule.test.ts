@@ -54,6 +54,25 @@ describe('rotation schedules', () => {
     });
   });
 
+  it('cron() takes the nth weekday (#), the last day (L) and the last weekday (XL) of a month', () => {
+    // 2026-12-01 is a Tuesday: its first Monday is the 7th.
+    expect(
+      window({ ScheduleExpression: 'cron(0 9 ? * MON#1 *)' }, '2026-12-02T00:00:00Z').start,
+    ).toBe('2026-12-07T09:00:00.000Z');
+    expect(
+      window({ ScheduleExpression: 'cron(0 0 ? * SUN#1 *)' }, '2026-12-02T00:00:00Z').start,
+    ).toBe('2026-12-06T00:00:00.000Z');
+    expect(window({ ScheduleExpression: 'cron(0 17 L * ? *)' }, '2026-02-02T00:00:00Z').start).toBe(
+      '2026-02-28T17:00:00.000Z',
+    );
+    expect(
+      window({ ScheduleExpression: 'cron(0 1 ? * FRIL *)' }, '2026-12-02T00:00:00Z').start,
+    ).toBe('2026-12-25T01:00:00.000Z');
+    expect(() => validateRotationRules({ ScheduleExpression: 'cron(0 9 ? * MON#6 *)' })).toThrow(
+      AwsError,
+    );
+  });
+
   it.each([
     [{ ScheduleExpression: 'rate(3 hours)' }],
     [{ ScheduleExpression: 'rate(1001 days)' }],
