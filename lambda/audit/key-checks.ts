@@ -5,6 +5,7 @@ import type { ProviderContext } from '../providers/provider';
 import { describeKey, keyReference } from '../shared/key-reference';
 import {
   DEFAULT_REVOKE_POLICY,
+  isPlaceholderSecret,
   parseSecret,
   SecretFormatError,
   type RotatedSecret,
@@ -201,6 +202,17 @@ async function readVersion(
         check,
         'fail',
         `${label} (version ${version.versionId}) has no value.`,
+      ),
+    };
+  }
+  // Putting the first key leaves the stack's placeholder as AWSPREVIOUS: no earlier key exists.
+  if (label === AWSPREVIOUS && isPlaceholderSecret(text)) {
+    return {
+      finding: finding(
+        subject,
+        check,
+        'pass',
+        'AWSPREVIOUS holds the stack placeholder: no earlier key to check.',
       ),
     };
   }

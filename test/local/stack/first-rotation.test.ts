@@ -19,6 +19,16 @@ beforeAll(async () => {
 
 afterAll(() => deployed.close());
 
+/** Runs the deployed audit as its schedule does and returns the findings other than `pass`. */
+async function auditFindings(): Promise<{ secretName: string; check: string; outcome: string }[]> {
+  const { aws } = deployed.world;
+  const [schedule] = aws.scheduler.schedules();
+  const result = await aws.scheduler.runSchedule(schedule.name, new Date(aws.clock.now()));
+  expect(result.ok).toBe(true);
+  return (result.payload as { findings: { secretName: string; check: string; outcome: string }[] })
+    .findings;
+}
+
 async function rotate(secretArn: string): Promise<DescribeSecretCommandOutput> {
   const admin = deployed.clientsAs();
   await admin.secrets.send(new RotateSecretCommand({ SecretId: secretArn }));
@@ -40,6 +50,13 @@ it('rotates a Poelis secret (next-rotation) whose AWSPREVIOUS is the placeholder
     secretArn,
     keyName: 'Production #1',
   });
+  // Before any rotation the placeholder is AWSPREVIOUS; the audit takes it for "no earlier key".
+  expect(
+    (await auditFindings()).filter(
+      (f) =>
+        f.secretName === 'api-key-rotator/poelis/production' && f.check === 'previous-key-revoked',
+    ),
+  ).toEqual([]);
   await stagePoelisKey(world, deployed.clientsAs(stack.operatorRoleArn), fixture, 'Production #2');
   const described = await rotate(secretArn);
   expect(Object.values(described.VersionIdsToStages ?? {}).flat()).toEqual(
