@@ -29,7 +29,9 @@ async function main(): Promise<void> {
   }
   const interval = Number(values['scheduler-interval-ms']);
   if (!Number.isInteger(interval) || interval < 10 || interval > 3_600_000) {
-    throw new Error('--scheduler-interval-ms must be a whole number of milliseconds from 10 to 3600000.');
+    throw new Error(
+      '--scheduler-interval-ms must be a whole number of milliseconds from 10 to 3600000.',
+    );
   }
   const progress = (line: string): void => {
     process.stderr.write(`${line}\n`);

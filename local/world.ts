@@ -91,7 +91,8 @@ export async function startLocalWorld(options: LocalWorldOptions = {}): Promise<
     logSink: (line, functionName) => {
       void aws.cloudwatch.ingestLogLine(functionName, line);
       const group = aws.lambda.functions().find((fn) => fn.name === functionName)?.logGroupName;
-      if (group !== undefined && aws.logs.logGroup(group) !== undefined) aws.logs.append(group, line);
+      if (group !== undefined && aws.logs.logGroup(group) !== undefined)
+        aws.logs.append(group, line);
       options.logSink?.(line, functionName);
     },
     onInvocation: (functionName, result) => {

@@ -90,10 +90,7 @@ export interface AuthorizerOptions {
  * kind of policy with the explicit deny, or, for an implicit deny, the identity policy when the
  * caller's own account could have allowed it, else the resource policy.
  */
-function denialWording(
-  decision: AuthorizationDecision,
-  request: AuthorizationRequest,
-): string {
+function denialWording(decision: AuthorizationDecision, request: AuthorizationRequest): string {
   const first = decision.deniedBy[0];
   if (decision.result === 'ExplicitlyDenied') {
     return first === 'resource'
@@ -148,7 +145,10 @@ export class Authorizer {
    * Throws `AccessDeniedException` (or `errorType`) worded as AWS words it when the request is
    * not allowed.
    */
-  async authorize(request: AuthorizationRequest, errorType = 'AccessDeniedException'): Promise<void> {
+  async authorize(
+    request: AuthorizationRequest,
+    errorType = 'AccessDeniedException',
+  ): Promise<void> {
     const decision = await this.decide(request);
     if (decision.allowed) return;
     const who = principalName(request.principal);

@@ -83,7 +83,11 @@ export class IamService implements IdentityPolicySource {
     }
     const arn = `arn:aws:iam::${input.accountId ?? this.accountId}:role/${input.name}`;
     if (this.state.roles.some((role) => role.arn === arn)) {
-      throw new AwsError('EntityAlreadyExists', `Role with name ${input.name} already exists.`, 409);
+      throw new AwsError(
+        'EntityAlreadyExists',
+        `Role with name ${input.name} already exists.`,
+        409,
+      );
     }
     const role: RoleState = {
       arn,
@@ -110,11 +114,7 @@ export class IamService implements IdentityPolicySource {
   private requiredRole(arnOrName: string): RoleState {
     const role = this.role(arnOrName);
     if (!role) {
-      throw new AwsError(
-        'NoSuchEntity',
-        `The role with name ${arnOrName} cannot be found.`,
-        404,
-      );
+      throw new AwsError('NoSuchEntity', `The role with name ${arnOrName} cannot be found.`, 404);
     }
     return role;
   }
@@ -129,7 +129,11 @@ export class IamService implements IdentityPolicySource {
 
   attachRolePolicy(roleArnOrName: string, policyArn: string): void {
     if (!Object.hasOwn(AWS_MANAGED_POLICIES, policyArn)) {
-      throw new AwsError('NoSuchEntity', `Policy ${policyArn} does not exist or is not attachable.`, 404);
+      throw new AwsError(
+        'NoSuchEntity',
+        `Policy ${policyArn} does not exist or is not attachable.`,
+        404,
+      );
     }
     const role = this.requiredRole(roleArnOrName);
     if (!role.managedPolicyArns.includes(policyArn)) role.managedPolicyArns.push(policyArn);

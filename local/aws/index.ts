@@ -30,7 +30,6 @@ import { CloudWatchService } from './cloudwatch';
 import { EventsService } from './events';
 import { LogsService } from './logs';
 import { DashboardsService } from './dashboards';
-import { KmsService as KmsServiceClass } from './kms';
 
 export type { StepRecord, RotationRecord } from './rotation';
 
@@ -81,7 +80,7 @@ export interface AwsEmulator {
   readonly iam: IamService;
   /** The IAM evaluator every request goes through. */
   readonly authorizer: Authorizer;
-  readonly kms: KmsServiceClass;
+  readonly kms: KmsService;
   readonly sns: SnsService;
   readonly cloudwatch: CloudWatchService;
   readonly events: EventsService;
@@ -139,12 +138,8 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       },
     });
   };
-  const rotations = new RotationOrchestrator(
-    store,
-    clock,
-    options.invoker,
-    persist,
-    (outcome) => reportRotation(outcome),
+  const rotations = new RotationOrchestrator(store, clock, options.invoker, persist, (outcome) =>
+    reportRotation(outcome),
   );
   const scheduler = new RotationScheduler(store, rotations, clock);
   const access = new AccessPolicy(accountId);

@@ -37,7 +37,9 @@ function encryptionContextOf(input: JsonObject): Record<string, string> | undefi
   const value = input.EncryptionContext;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   return Object.fromEntries(
-    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    Object.entries(value).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    ),
   );
 }
 
@@ -49,7 +51,8 @@ function encryptionContextKeys(
   const keys: Record<string, string | string[]> = {
     'kms:EncryptionContextKeys': Object.keys(context),
   };
-  for (const [name, value] of Object.entries(context)) keys[`kms:EncryptionContext:${name}`] = value;
+  for (const [name, value] of Object.entries(context))
+    keys[`kms:EncryptionContext:${name}`] = value;
   return keys;
 }
 
@@ -85,7 +88,11 @@ export class KmsAccess {
   }
 
   /** Authorizes a KMS API request that `principal` sends directly. */
-  async authorizeRequest(operation: string, input: JsonObject, principal: Principal): Promise<void> {
+  async authorizeRequest(
+    operation: string,
+    input: JsonObject,
+    principal: Principal,
+  ): Promise<void> {
     const { kms, authorizer, accountId } = this.options;
     const action = `kms:${operation}`;
     const callerAccount: Record<string, string> =
@@ -153,7 +160,11 @@ export class KmsAccess {
    * KMS's checks on a new key policy (PutKeyPolicy/CreateKey): well-formed JSON, principals that
    * exist, and the policy lockout safety check unless the request bypasses it.
    */
-  private async validatePolicy(text: string, principal: Principal, input: JsonObject): Promise<void> {
+  private async validatePolicy(
+    text: string,
+    principal: Principal,
+    input: JsonObject,
+  ): Promise<void> {
     let policy: PolicyDocument;
     try {
       const parsed: unknown = JSON.parse(text);
@@ -164,7 +175,10 @@ export class KmsAccess {
     }
     for (const arn of awsPrincipals(policy)) {
       if (arn.startsWith('arn:') && !arn.endsWith(':root') && !this.options.principalExists(arn)) {
-        throw new AwsError(MALFORMED, 'Policy contains a statement with one or more invalid principals.');
+        throw new AwsError(
+          MALFORMED,
+          'Policy contains a statement with one or more invalid principals.',
+        );
       }
     }
     if (input.BypassPolicyLockoutSafetyCheck === true) return;

@@ -51,7 +51,10 @@ export function kmsOperations(kms: KmsService): OperationTable {
       return { Policy: JSON.stringify(kms.keyPolicy(key)), PolicyName: 'default' };
     },
     PutKeyPolicy: (input) => {
-      kms.putKeyPolicy(input.requiredString('KeyId', KEY_ID), input.requiredString('Policy', POLICY));
+      kms.putKeyPolicy(
+        input.requiredString('KeyId', KEY_ID),
+        input.requiredString('Policy', POLICY),
+      );
       return {};
     },
     DescribeKey: (input) => ({

@@ -51,7 +51,8 @@ const PREVIOUS_ROTATION_INCOMPLETE =
 /** A finished rotation, as Secrets Manager reports it (`RotationSucceeded`, `RotationFailed`, …). */
 export interface RotationOutcome {
   readonly secretArn: string;
-  readonly eventName: 'RotationSucceeded' | 'RotationFailed' | 'TestRotationSucceeded' | 'TestRotationFailed';
+  readonly eventName:
+    'RotationSucceeded' | 'RotationFailed' | 'TestRotationSucceeded' | 'TestRotationFailed';
   /** The failed step's error, for failures. */
   readonly errorMessage?: string;
 }

@@ -53,8 +53,7 @@ function parseDayOfWeek(text: string): DayMatcher {
   const nth = /^([A-Za-z]{3}|\d)#([1-5])$/.exec(text);
   if (nth) {
     const [wanted, n] = [weekday(nth[1]), Number(nth[2])];
-    return (day) =>
-      day.getUTCDay() + 1 === wanted && Math.ceil(day.getUTCDate() / 7) === n;
+    return (day) => day.getUTCDay() + 1 === wanted && Math.ceil(day.getUTCDate() / 7) === n;
   }
   if (text === 'L') return (day) => day.getUTCDay() + 1 === 7;
   const last = /^([A-Za-z]{3}|\d)L$/.exec(text);

@@ -45,7 +45,11 @@ export class SecretsAccess {
    * Authorizes `secretsmanager:<operation>`. CreateSecret is authorized by the operation itself
    * (`authorizeOnSecret`), once the new secret's ARN exists.
    */
-  async authorizeRequest(operation: string, input: JsonObject, principal: Principal): Promise<void> {
+  async authorizeRequest(
+    operation: string,
+    input: JsonObject,
+    principal: Principal,
+  ): Promise<void> {
     if (operation === 'CreateSecret') return;
     const { store, region, accountId } = this.options;
     if (ACCOUNT_OPERATIONS.has(operation)) {
@@ -120,7 +124,11 @@ export class SecretsAccess {
   }
 
   /** The pair of calls that validates the caller may use a secret's new key. */
-  async validateKeyAccess(principal: Principal, secret: StoredSecret, kmsKeyId: string): Promise<void> {
+  async validateKeyAccess(
+    principal: Principal,
+    secret: StoredSecret,
+    kmsKeyId: string,
+  ): Promise<void> {
     await this.useKey(principal, 'kms:GenerateDataKey', secret, VALIDATE_KEY_ACCESS, kmsKeyId);
     await this.useKey(principal, 'kms:Decrypt', secret, VALIDATE_KEY_ACCESS, kmsKeyId);
   }

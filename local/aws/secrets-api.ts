@@ -204,7 +204,13 @@ export function secretsOperations(
       const changesKey = kmsKeyId !== undefined && kmsKeyId !== secret.kmsKeyId;
       if (changesKey) await access.validateKeyAccess(principal, secret, kmsKeyId);
       if (value) {
-        await access.useKey(principal, 'kms:GenerateDataKey', secret, token, kmsKeyId ?? secret.kmsKeyId);
+        await access.useKey(
+          principal,
+          'kms:GenerateDataKey',
+          secret,
+          token,
+          kmsKeyId ?? secret.kmsKeyId,
+        );
       }
       if (changesKey) store.changeKey(secret, kmsKeyId);
       if (description !== undefined) secret.description = description;

@@ -89,7 +89,9 @@ export async function runJsonOperation(
 ): Promise<unknown> {
   const separator = target.lastIndexOf('.');
   const operationName = target.slice(separator + 1);
-  const service = services.find((candidate) => candidate.targetPrefix === target.slice(0, separator));
+  const service = services.find(
+    (candidate) => candidate.targetPrefix === target.slice(0, separator),
+  );
   const operation =
     service && Object.hasOwn(service.operations, operationName)
       ? service.operations[operationName]

@@ -171,13 +171,20 @@ export async function deployLocalStack(
       stackId: deployed.stackId,
       resources: [...deployed.resources].map(([id, resource]) => [
         id,
-        { type: resource.type, physicalId: resource.physicalId, attributes: { ...resource.attributes } },
+        {
+          type: resource.type,
+          physicalId: resource.physicalId,
+          attributes: { ...resource.attributes },
+        },
       ]),
       outputs: { ...deployed.outputs },
     };
   }
 
-  const byType = (type: string, logicalPrefix: string): { physicalId: string; attributes: Readonly<Record<string, unknown>> } => {
+  const byType = (
+    type: string,
+    logicalPrefix: string,
+  ): { physicalId: string; attributes: Readonly<Record<string, unknown>> } => {
     for (const [logicalId, resource] of deployed.resources) {
       if (resource.type === type && logicalId.startsWith(logicalPrefix)) return resource;
     }

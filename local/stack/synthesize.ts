@@ -73,7 +73,11 @@ function assemblyHash(localConfig: string): string {
   return hash.digest('hex').slice(0, 32);
 }
 
-function runCdkSynth(configFile: string, outdir: string, onProgress: (line: string) => void): Promise<void> {
+function runCdkSynth(
+  configFile: string,
+  outdir: string,
+  onProgress: (line: string) => void,
+): Promise<void> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     // Offline: no version check, no telemetry, no credentials or instance metadata to find.
@@ -81,7 +85,12 @@ function runCdkSynth(configFile: string, outdir: string, onProgress: (line: stri
     CDK_DISABLE_CLI_TELEMETRY: 'true',
     AWS_EC2_METADATA_DISABLED: 'true',
   };
-  for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) {
+  for (const name of [
+    'AWS_PROFILE',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+  ]) {
     delete env[name];
   }
   return new Promise((resolve, reject) => {

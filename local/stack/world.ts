@@ -34,7 +34,9 @@ export interface DeployedWorld {
  * const deployed = await startDeployedWorld();
  * const operator = deployed.clientsAs(deployed.stack.operatorRoleArn);
  */
-export async function startDeployedWorld(options: DeployedWorldOptions = {}): Promise<DeployedWorld> {
+export async function startDeployedWorld(
+  options: DeployedWorldOptions = {},
+): Promise<DeployedWorld> {
   const progress = options.onProgress ?? ((): void => undefined);
   const { assemblyDir, config } = await synthesizeForLocalWorld({
     configPath: options.configPath,

@@ -88,7 +88,7 @@ export class ResourceProperties {
   optionalList(name: string): unknown[] | undefined {
     const value = this.properties[name];
     if (value === undefined) return undefined;
-    return Array.isArray(value) ? value : this.fail(name, 'a list');
+    return Array.isArray(value) ? (value as unknown[]) : this.fail(name, 'a list');
   }
 
   stringList(name: string): string[] {

@@ -154,21 +154,16 @@ export function serviceResourceHandlers({
     // AWS::Scheduler::Schedule: Fn::GetAtt Arn.
     'AWS::Scheduler::Schedule': {
       async create({ logicalId, properties, physicalNameHint }) {
-        const props = new ResourceProperties(
-          'AWS::Scheduler::Schedule',
-          logicalId,
-          properties,
-          [
-            'Name',
-            'GroupName',
-            'Description',
-            'ScheduleExpression',
-            'ScheduleExpressionTimezone',
-            'State',
-            'FlexibleTimeWindow',
-            'Target',
-          ],
-        );
+        const props = new ResourceProperties('AWS::Scheduler::Schedule', logicalId, properties, [
+          'Name',
+          'GroupName',
+          'Description',
+          'ScheduleExpression',
+          'ScheduleExpressionTimezone',
+          'State',
+          'FlexibleTimeWindow',
+          'Target',
+        ]);
         const target = props.object('Target');
         props.onlyKeys('Target', target, ['Arn', 'RoleArn', 'Input', 'RetryPolicy']);
         const window = props.object('FlexibleTimeWindow');
@@ -323,7 +318,7 @@ export function serviceResourceHandlers({
       async create({ logicalId, properties, physicalNameHint }) {
         await authorize(
           'cloudwatch:PutMetricAlarm',
-          `arn:aws:cloudwatch:${region}:${accountId}:alarm:${String(properties.AlarmName ?? physicalNameHint)}`,
+          `arn:aws:cloudwatch:${region}:${accountId}:alarm:${typeof properties.AlarmName === 'string' ? properties.AlarmName : physicalNameHint}`,
         );
         try {
           const alarm = emulator.cloudwatch.putMetricAlarm(properties, {
@@ -346,7 +341,10 @@ export function serviceResourceHandlers({
           'DashboardBody',
         ]);
         const name = props.optionalString('DashboardName') ?? physicalNameHint;
-        await authorize('cloudwatch:PutDashboard', `arn:aws:cloudwatch::${accountId}:dashboard/${name}`);
+        await authorize(
+          'cloudwatch:PutDashboard',
+          `arn:aws:cloudwatch::${accountId}:dashboard/${name}`,
+        );
         emulator.dashboards.putDashboard(name, props.string('DashboardBody'));
         return { physicalId: name, attributes: {} };
       },

@@ -35,7 +35,10 @@ const keyPolicy = (secretPattern: string): PolicyDocument => ({
 describe('Authorizer', () => {
   const lines: string[] = [];
   const authorizer = new Authorizer(
-    { identityPolicies: (roleArn) => (roleArn === ADMIN ? [{ name: 'admin', policy: adminPolicy }] : []) },
+    {
+      identityPolicies: (roleArn) =>
+        roleArn === ADMIN ? [{ name: 'admin', policy: adminPolicy }] : [],
+    },
     { log: (line) => lines.push(line) },
   );
   const generateDataKey = (secretArn: string, pattern: string): Promise<void> =>
@@ -78,7 +81,9 @@ describe('Authorizer', () => {
           Principal: { AWS: '*' },
           Action: 'secretsmanager:GetSecretValue',
           Resource: '*',
-          Condition: { StringNotEquals: { 'aws:PrincipalArn': [`arn:aws:iam::${ACCOUNT}:role/app`] } },
+          Condition: {
+            StringNotEquals: { 'aws:PrincipalArn': [`arn:aws:iam::${ACCOUNT}:role/app`] },
+          },
         },
       ],
     };
@@ -90,7 +95,9 @@ describe('Authorizer', () => {
         resourcePolicy: policy,
       }),
     ).rejects.toThrow('with an explicit deny in a resource-based policy');
-    expect(lines.at(-1)).toContain('statement NobodyElseReadsValue of the resource-based policy denies it');
+    expect(lines.at(-1)).toContain(
+      'statement NobodyElseReadsValue of the resource-based policy denies it',
+    );
   });
 
   it('lets a service principal through only with the source its permission names', async () => {
@@ -121,7 +128,7 @@ describe('Authorizer', () => {
     expect((await invoke(`${SECRET}x`)).allowed).toBe(false);
   });
 
-  it('answers a repeated request from its cache, and a changed policy anew', async () => {
+  it('answers a repeated request from its cache, and a changed policy anew', () => {
     const request = {
       principal: roleSession(ADMIN),
       action: 'kms:DescribeKey',
