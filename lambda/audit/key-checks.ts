@@ -4,9 +4,10 @@ import { probeKey, type KeyProbe } from '../providers/probe';
 import type { ProviderContext } from '../providers/provider';
 import { describeKey, keyReference } from '../shared/key-reference';
 import {
-  DEFAULT_REVOKE_POLICY,
   isPlaceholderSecret,
   parseSecret,
+  resolveRevokePolicy,
+  type RevokePolicy,
   SecretFormatError,
   type RotatedSecret,
 } from '../shared/secret';
@@ -107,7 +108,13 @@ async function checkPreviousKeyRevoked(
   }
   const read = await readVersion(context, previousVersion, check, 'AWSPREVIOUS');
   if ('finding' in read) return read.finding;
-  const policy = read.secret.revokePrevious ?? DEFAULT_REVOKE_POLICY;
+  // The policy comes from the value or, as the stack sets it, the secret's tag: as the rotation reads it.
+  let policy: RevokePolicy;
+  try {
+    policy = resolveRevokePolicy(read.secret, snapshot.arn, snapshot.tags);
+  } catch (error) {
+    return checkNotCompleted(subject, check, 'read the revoke policy', error);
+  }
   const target =
     policy === 'on-finish'
       ? { secret: read.secret, what: `AWSPREVIOUS key ${describeKey(keyReference(read.secret))}` }

@@ -27,6 +27,8 @@ export interface SecretSnapshot {
   readonly lastRotatedAt: number | undefined;
   /** Every version, deprecated ones included, newest first. */
   readonly versions: readonly VersionInfo[];
+  /** The secret's tags (the stack's `api-key-rotator:revoke-previous` among them). */
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 /** Reads DescribeSecret and the version list (with deprecated versions and their dates). */
@@ -67,6 +69,11 @@ export async function readSecretSnapshot(
     nextRotationAt: described.NextRotationDate?.getTime(),
     lastRotatedAt: described.LastRotatedDate?.getTime(),
     versions,
+    tags: Object.fromEntries(
+      (described.Tags ?? []).flatMap((tag) =>
+        tag.Key === undefined ? [] : [[tag.Key, tag.Value ?? '']],
+      ),
+    ),
   };
 }
 

@@ -62,6 +62,13 @@ it('rotates a Poelis secret (next-rotation) whose AWSPREVIOUS is the placeholder
   expect(Object.values(described.VersionIdsToStages ?? {}).flat()).toEqual(
     expect.arrayContaining(['AWSCURRENT', 'AWSPREVIOUS']),
   );
+  // The stack's tag says next-rotation: the audit, like the rotation, keeps AWSPREVIOUS live.
+  expect(
+    (await auditFindings()).filter(
+      (f) =>
+        f.secretName === 'api-key-rotator/poelis/production' && f.check === 'previous-key-revoked',
+    ),
+  ).toEqual([]);
 });
 
 it('rotates a Polytomic secret (on-finish) whose AWSPREVIOUS is the placeholder', async () => {
