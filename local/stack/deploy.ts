@@ -25,13 +25,22 @@ export const ADMINISTRATOR_ROLE_NAME = 'Administrator';
 const README = join(__dirname, '..', '..', 'README.md');
 
 /**
- * The operator policy exactly as the README documents it: the JSON block under "Operator IAM".
+ * The operator policy exactly as the README documents it: the JSON block after "Operator IAM" in
+ * the "Operator CLI" section.
  */
 export function documentedOperatorPolicy(readme = readFileSync(README, 'utf8')): PolicyDocument {
-  const section = readme.indexOf('Operator IAM');
-  const block = section === -1 ? null : /```json\n([\s\S]*?)\n```/.exec(readme.slice(section));
-  if (!block) throw new Error('README.md has no ```json block under "Operator IAM"');
-  return JSON.parse(block[1]) as PolicyDocument;
+  const section = readme.indexOf('### Operator CLI');
+  const end = section === -1 ? -1 : readme.indexOf('\n### ', section + 1);
+  const text = section === -1 ? '' : readme.slice(section, end === -1 ? undefined : end);
+  const anchor = text.indexOf('Operator IAM');
+  const block = anchor === -1 ? null : /```json\n([\s\S]*?)\n```/.exec(text.slice(anchor));
+  const policy = block ? (JSON.parse(block[1]) as PolicyDocument) : undefined;
+  if (!policy || !Array.isArray(policy.Statement)) {
+    throw new Error(
+      'README.md has no policy (```json with a Statement) under "Operator IAM" in "### Operator CLI"',
+    );
+  }
+  return policy;
 }
 
 /**
