@@ -9,7 +9,13 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { readSecretSnapshot } from '../lambda/audit/secret-snapshot';
 import { fingerprint } from '../lambda/shared/fingerprint';
-import { parsePartnerKey, parseSecret, parseStagedKey } from '../lambda/shared/secret';
+import {
+  isPlaceholderSecret,
+  parsePartnerKey,
+  parseSecret,
+  parseStagedKey,
+  type RevokePolicy,
+} from '../lambda/shared/secret';
 import type { LedgerEntry } from '../local/vendors';
 import type { OrphanFact } from './summary';
 
@@ -19,48 +25,82 @@ export interface HeldKeys {
   readonly current: ReadonlySet<string>;
   /** Keys in any version of the secrets, deprecated ones included. */
   readonly everStored: ReadonlySet<string>;
+  /** Keys in AWSPREVIOUS of secrets whose policy is `next-rotation`: live by design (invariant 2). */
+  readonly keptByPolicy: ReadonlySet<string>;
   /** Standby users of the Polytomic secrets: revocation re-issues a key for them and drops it. */
   readonly standbyUserIds: ReadonlySet<string>;
 }
 
-type SecretKind = 'managed' | 'partner-key';
+/** A secret to read: a managed one (with the revoke policy its stack tag gives it) or a partner key. */
+export type InventoriedSecret =
+  | { readonly arn: string; readonly kind: 'managed'; readonly revokePolicy: RevokePolicy }
+  | { readonly arn: string; readonly kind: 'partner-key' };
 
-/** Reads every version of each secret; `managed` secrets hold a rotated key, the others a partner key. */
+/** Who reads what: the stack grants no single role both the version list and every value. */
+export interface InventoryReaders {
+  /** Lists every version of a managed secret, deprecated ones included, and reads each. */
+  readonly managed: Pick<SecretsManagerClient, 'send'>;
+  /** Reads the partner key (AWSCURRENT: it does not rotate). */
+  readonly partnerKey: Pick<SecretsManagerClient, 'send'>;
+}
+
+/** Reads every version of each managed secret, and the partner key's current value. */
 export async function inventoryHeldKeys(
-  secretsManager: Pick<SecretsManagerClient, 'send'>,
-  secrets: readonly { readonly arn: string; readonly kind: SecretKind }[],
+  readers: InventoryReaders,
+  secrets: readonly InventoriedSecret[],
 ): Promise<HeldKeys> {
   const current = new Set<string>();
   const everStored = new Set<string>();
+  const keptByPolicy = new Set<string>();
   const standbyUserIds = new Set<string>();
-  for (const { arn, kind } of secrets) {
-    const { versions } = await readSecretSnapshot(secretsManager, arn);
+  for (const spec of secrets) {
+    if (spec.kind === 'partner-key') {
+      const key = keyOf(await readVersion(readers.partnerKey, spec.arn), spec.kind);
+      if (key !== undefined) {
+        current.add(fingerprint(key));
+        everStored.add(fingerprint(key));
+      }
+      continue;
+    }
+    const { versions } = await readSecretSnapshot(readers.managed, spec.arn);
+    const previous: string[] = [];
+    let policy = spec.revokePolicy;
     for (const version of versions) {
-      const text = await readVersion(secretsManager, arn, version.versionId);
-      if (text === undefined) continue;
-      const key = keyOf(text, kind);
+      const text = await readVersion(readers.managed, spec.arn, version.versionId);
+      const key = text === undefined ? undefined : keyOf(text, spec.kind);
+      if (text === undefined || key === undefined) continue;
       everStored.add(fingerprint(key));
+      if (version.stages.includes('AWSPREVIOUS')) previous.push(fingerprint(key));
       if (version.stages.includes('AWSCURRENT')) {
         current.add(fingerprint(key));
-        const secret = kind === 'managed' ? parseSecret(text) : undefined;
-        if (secret?.provider === 'polytomic' && secret.standbyUserId !== undefined) {
+        const secret = parseSecret(text);
+        // The value's own policy wins over the tag's, as the rotation function reads it.
+        policy = secret.revokePrevious ?? policy;
+        if (secret.provider === 'polytomic' && secret.standbyUserId !== undefined) {
           standbyUserIds.add(secret.standbyUserId);
         }
       }
     }
+    if (policy === 'next-rotation') for (const key of previous) keptByPolicy.add(key);
   }
-  return { current, everStored, standbyUserIds };
+  return { current, everStored, keptByPolicy, standbyUserIds };
 }
 
 /**
  * Live keys no secret holds. A live Polytomic user key of a standby user that was never stored
- * is the revocation re-issue (one per user at most): accounted for, not an orphan.
+ * is the revocation re-issue (one per user at most), and AWSPREVIOUS under `next-rotation` is kept
+ * live by the policy: both accounted for, not orphans.
  */
 export function findOrphanLiveKeys(ledger: readonly LedgerEntry[], held: HeldKeys): OrphanFact {
   const orphans: string[] = [];
   const reissuedFor = new Set<string>();
+  let keptByPolicy = 0;
   for (const entry of ledger) {
     if (entry.status !== 'live' || held.current.has(entry.fingerprint)) continue;
+    if (held.keptByPolicy.has(entry.fingerprint)) {
+      keptByPolicy += 1;
+      continue;
+    }
     const discardedReissue =
       entry.vendor === 'polytomic' &&
       entry.kind === 'user' &&
@@ -71,21 +111,36 @@ export function findOrphanLiveKeys(ledger: readonly LedgerEntry[], held: HeldKey
     if (discardedReissue && entry.userId !== undefined) reissuedFor.add(entry.userId);
     else orphans.push(entry.fingerprint);
   }
-  return { count: orphans.length, fingerprints: orphans, discardedReissues: reissuedFor.size };
+  return {
+    count: orphans.length,
+    fingerprints: orphans,
+    discardedReissues: reissuedFor.size,
+    keptByPolicy,
+  };
 }
 
-/** A version's key: the rotated secret's, a STAGED key, or a partner key. */
-function keyOf(text: string, kind: SecretKind): string {
-  if (kind === 'partner-key') return parsePartnerKey(text);
+/**
+ * A version's key: the rotated secret's, a STAGED key, or a partner key; undefined for the
+ * placeholder the stack created the secret with (`{"provider":"…"}`, `{"partnerKey":""}`).
+ */
+function keyOf(text: string | undefined, kind: InventoriedSecret['kind']): string | undefined {
+  if (text === undefined) return undefined;
+  if (kind === 'partner-key') {
+    const placeholder =
+      text.trimStart().startsWith('{') &&
+      (JSON.parse(text) as { partnerKey?: unknown }).partnerKey === '';
+    return placeholder ? undefined : parsePartnerKey(text);
+  }
+  if (isPlaceholderSecret(text)) return undefined;
   const record = JSON.parse(text) as { provider?: unknown };
   return record.provider === undefined ? parseStagedKey(text).apiKey : parseSecret(text).apiKey;
 }
 
-/** A version's value; undefined for a version a failed rotation left without one. */
+/** A version's value (AWSCURRENT's by default); undefined for a version a failed rotation left without one. */
 async function readVersion(
   secretsManager: Pick<SecretsManagerClient, 'send'>,
   arn: string,
-  versionId: string,
+  versionId?: string,
 ): Promise<string | undefined> {
   try {
     const read = await secretsManager.send(

@@ -1,29 +1,38 @@
 /**
  * `npm start`: the whole story of api-key-rotator in the local world, no AWS account needed.
  *
- *   --json       print the story's facts as one JSON line instead of the narration
- *   --no-color   no colours (also NO_COLOR=1, or when stdout is not a terminal)
+ *   --config FILE  the config to synthesize and deploy (default config/example.json)
+ *   --json         print the story's facts as one JSON line instead of the narration
+ *   --no-color     no colours (also NO_COLOR=1, or when stdout is not a terminal)
  *
- * Exits 0 when every fact of the story holds, 1 when one does not, 2 when the story could not run.
+ * Exits 0 when every fact of the story holds, 1 when one does not (a failed rotation stops the story
+ * there), 2 when the story could not run.
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeError } from '../lambda/shared/errors';
 import { HumanNarrator, JsonNarrator, type Narrator } from './narrator';
+import { RotationFailedError } from './rotation-run';
+import { DEFAULT_CONFIG } from './setup';
 import { runStory } from './story';
 import { colorsFor, RecordingOutput } from './terminal';
 
-const USAGE = `Usage: npm start -- [--json] [--no-color]
+const USAGE = `Usage: npm start -- [--config FILE] [--json] [--no-color]
 
-Runs the api-key-rotator story in the local world: deploy, a scheduled and a forced Polytomic
-rotation under a calling app, a Poelis assisted rotation, the audit, and the facts that must hold.
-  --json       print the story's facts as one JSON line instead of the narration
-  --no-color   no colours (also NO_COLOR=1, or when stdout is not a terminal)
+Runs the api-key-rotator story in the local world: the stack synthesized from the config with
+cdk synth and deployed with authorization on, a scheduled and a forced Polytomic rotation under a
+calling app, a Poelis assisted rotation, the audit, and the facts that must hold. The config needs
+one Polytomic secret (revokePolicy on-finish, with a reader role) and one Poelis secret.
+  --config FILE  the config to synthesize and deploy (default config/example.json)
+  --json         print the story's facts as one JSON line instead of the narration
+  --no-color     no colours (also NO_COLOR=1, or when stdout is not a terminal)
 `;
 
 export async function main(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
+      config: { type: 'string', default: DEFAULT_CONFIG },
       json: { type: 'boolean', default: false },
       'no-color': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -39,15 +48,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     ? new JsonNarrator(output)
     : new HumanNarrator(output, colorsFor(output, process.env, values['no-color']));
   try {
-    const summary = await runStory(narrator, output);
+    const summary = await runStory(narrator, output, { configPath: resolve(values.config) });
     narrator.finish(summary);
     return summary.ok ? 0 : 1;
   } catch (error) {
     // Our errors, the SDK's and the simulators' never carry key values.
     const { name, message } = describeError(error);
+    // A failed rotation is a fact that does not hold; anything else kept the story from running.
+    const failed = error instanceof RotationFailedError;
     if (values.json) output.write(`${JSON.stringify({ ok: false, error: { name, message } })}\n`);
-    else process.stderr.write(`\nThe story could not run: ${name}: ${message}\n`);
-    return 2;
+    else {
+      const verdict = failed ? 'The story stopped' : 'The story could not run';
+      process.stderr.write(`\n${verdict}: ${name}: ${message}\n`);
+    }
+    return failed ? 1 : 2;
   }
 }
 

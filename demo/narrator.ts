@@ -98,6 +98,20 @@ export class HumanNarrator implements Narrator {
       dead === summary.oldKeysDead.length ? 'ok' : 'fail',
       `old keys dead: ${dead} of ${summary.oldKeysDead.length}`,
     );
+    const kept = summary.oldKeysKept.filter((key) => key.status === 200).length;
+    if (summary.oldKeysKept.length > 0) {
+      this.line(
+        kept === summary.oldKeysKept.length ? 'ok' : 'fail',
+        `old keys kept live by next-rotation: ${kept} of ${summary.oldKeysKept.length}`,
+      );
+    }
+    const alarm = summary.revocationAlarm;
+    this.line(
+      alarm?.notified === true ? 'ok' : 'fail',
+      alarm === undefined
+        ? 'no alarm on ManualRevocationRequired'
+        : `alarm ${alarm.alarmName}: ${alarm.state}, ${alarm.notified ? 'notified the topic' : 'the topic got nothing'}`,
+    );
     this.line(
       summary.orphanLiveKeys.count === 0 ? 'ok' : 'fail',
       `orphan live keys: ${summary.orphanLiveKeys.count}`,
@@ -106,6 +120,11 @@ export class HumanNarrator implements Narrator {
     this.line(
       passed === summary.audit.length ? 'ok' : 'fail',
       `audit: ${passed} of ${summary.audit.length} checks pass`,
+    );
+    const { authorization } = summary;
+    this.line(
+      authorization.unexpectedDenials.length === 0 ? 'ok' : 'fail',
+      `authorization on: ${authorization.unexpectedDenials.length} unexpected denials, ${authorization.expectedDenials.length} expected; the operator's read of a value: ${authorization.operatorReadValue}`,
     );
     this.line(
       summary.leakCheck.issuedKeysFound === 0 ? 'ok' : 'fail',

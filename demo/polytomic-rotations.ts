@@ -2,7 +2,7 @@
  * The Polytomic chapters: the schedule comes due, then security forces a rotation, while the app
  * keeps calling; after each, the app holds the new key and the vendor refuses the old one.
  */
-import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppLoop } from './app-loop';
 import { runRotation, type RotationRun } from './rotation-run';
@@ -10,8 +10,6 @@ import { probeOldKey, rotationDependencies, type StoryContext } from './story-co
 import type { OldKeyFact } from './summary';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** Past the 30-day schedule's window, short of the Poelis secret's 90-day one. */
-export const TIME_JUMP_DAYS = 31;
 /** Calls the app makes after a rotation, so it meets the revoked key and moves on. */
 const APP_CALLS_AFTER_ROTATION = 20;
 
@@ -20,17 +18,28 @@ export interface PolytomicRotation {
   readonly oldKey: OldKeyFact;
 }
 
-/** Moves the clock past the rotation window and lets Secrets Manager's scheduler start the rotation. */
+/**
+ * Moves the clock into the secret's next rotation window (its schedule, as the stack set it) and
+ * lets Secrets Manager's scheduler start the rotation.
+ */
 export async function scheduledRotation(
   context: StoryContext,
   app: AppLoop,
 ): Promise<PolytomicRotation> {
   const { demo, narrator, polytomicSecret } = context;
-  demo.clock.advance(TIME_JUMP_DAYS * DAY_MS);
+  const due = await nextRotationDate(context, demo.polytomic.arn);
+  const other = await nextRotationDate(context, demo.poelis.arn);
+  if (other <= due) {
+    throw new Error(
+      `${demo.poelis.name} (${demo.poelis.schedule}) comes due no later than ${demo.polytomic.name} (${demo.polytomic.schedule}): the story needs the Polytomic rotation alone to come due first.`,
+    );
+  }
+  const days = (due - demo.clock.now()) / DAY_MS;
+  demo.clock.advance(due - demo.clock.now());
   const date = new Date(demo.clock.now()).toISOString().slice(0, 16);
   narrator.line(
     'info',
-    `the clock moves ${TIME_JUMP_DAYS} days to ${date}Z: the rotation window opens`,
+    `the clock moves ${days.toFixed(1)} days to ${date}Z, the NextRotationDate of ${demo.polytomic.schedule}: the rotation window is open`,
   );
   const run = await runRotation(
     rotationDependencies(context, app),
@@ -60,7 +69,8 @@ export async function forcedRotation(
     'rotate-immediately',
     async () => {
       // As the console's button does: no rotation settings, no ClientRequestToken of our own.
-      const rotated = await demo.clients.secrets.send(
+      // Security presses it: an administrator, allowed to invoke the rotation function.
+      const rotated = await demo.principals.administrator.secrets.send(
         new RotateSecretCommand({ SecretId: polytomicSecret.arn }),
       );
       if (rotated.VersionId === undefined) throw new Error('RotateSecret returned no VersionId');
@@ -84,6 +94,16 @@ async function afterRotation(
   );
   const oldKey = await probeOldKey(context, context.polytomicSecret, run.previous);
   return { run: { ...run, fact: { ...run.fact, appKeyAfter: held } }, oldKey };
+}
+
+/** The last second of the secret's next rotation window, as DescribeSecret reports it. */
+async function nextRotationDate({ demo }: StoryContext, secretArn: string): Promise<number> {
+  const described = await demo.principals.verifier.secrets.send(
+    new DescribeSecretCommand({ SecretId: secretArn }),
+  );
+  const next = described.NextRotationDate?.getTime();
+  if (next === undefined) throw new Error(`${secretArn} has no NextRotationDate: rotation is off.`);
+  return next;
 }
 
 export async function waitForAppCalls(app: AppLoop, calls: number): Promise<void> {

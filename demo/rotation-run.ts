@@ -6,7 +6,7 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import { performance } from 'node:perf_hooks';
 import { describeKey, keyReference } from '../lambda/shared/key-reference';
 import { parseSecret, type RotatedSecret } from '../lambda/shared/secret';
-import type { AwsEmulator } from '../local/aws';
+import type { AwsEmulator, StepRecord } from '../local/aws';
 import type { AppLoop } from './app-loop';
 import type { Narrator } from './narrator';
 import { followRotation, type RotationSelector } from './rotation-watch';
@@ -22,6 +22,18 @@ export interface RotationRun {
   /** The secret as it was before the rotation (its key is the one that must die). */
   readonly previous: RotatedSecret;
   readonly current: RotatedSecret;
+}
+
+/** A rotation of the story ended in failure: the story cannot go on, and says where it stopped. */
+export class RotationFailedError extends Error {
+  constructor(trigger: RotationTrigger, secretName: string, step: StepRecord | undefined) {
+    const where =
+      step === undefined
+        ? 'before its first step'
+        : `at ${step.step}: ${step.errorType ?? 'failed'}: ${step.errorMessage ?? ''}`;
+    super(`The ${trigger} rotation of ${secretName} failed ${where}`.trimEnd());
+    this.name = 'RotationFailedError';
+  }
 }
 
 export interface RotationRunDependencies {
@@ -47,7 +59,7 @@ export async function runRotation(
     async (progress) => {
       const selector = await start();
       progress.update('createSecret…');
-      return followRotation(deps.emulator, secret.arn, selector, (step) => {
+      const ended = await followRotation(deps.emulator, secret.arn, selector, (step) => {
         const mark = step.ok ? 'step' : 'fail';
         const failure = step.ok
           ? ''
@@ -56,6 +68,14 @@ export async function runRotation(
         progress.line(mark, `${step.step.padEnd(13)}${duration}${failure}`);
         progress.update(`${nextStepAfter(step.step)}…`);
       });
+      if (ended.outcome !== 'succeeded') {
+        throw new RotationFailedError(
+          trigger,
+          secret.name,
+          ended.steps.find((step) => !step.ok),
+        );
+      }
+      return ended;
     },
     (done) => `${trigger} rotation of ${secret.name}: ${done.outcome}`,
   );

@@ -1,96 +1,186 @@
 /**
- * The deploy-equivalent set-up in the local world: what `cdk deploy` plus a platform engineer's
- * first secrets would leave in an account, with time under the demo's control.
+ * The demo's account: the stack synthesized from the user's config and deployed into the local
+ * world as CloudFormation would, authorization on, then the README's "Deploy step 3" (first keys)
+ * done by an administrator — with time under the demo's control. Every later call of the story is
+ * signed as a session of the role that would make it.
  */
+import type { ManagedSecretConfig, RevokePolicy, RotatorConfig } from '../lib/config';
 import { ManualClock } from '../local/aws/types';
 import {
-  configureRotation,
-  deployRotator,
-  localClients,
-  provisionPoelisSecret,
-  provisionPolytomicSecret,
+  putFirstPoelisKey,
+  putFirstPolytomicKey,
   type LocalClients,
   type PoelisFixture,
   type PolytomicFixture,
 } from '../local/scenarios';
-import { startLocalWorld, type LocalWorld } from '../local/world';
+import type { LocalStack } from '../local/stack/deploy';
+import { DEFAULT_CONFIG } from '../local/stack/synthesize';
+import { startDeployedWorld } from '../local/stack/world';
+import type { LocalWorld } from '../local/world';
 
-export const POLYTOMIC_SECRET_NAME = 'demo/polytomic/warehouse-sync';
-export const POELIS_SECRET_NAME = 'demo/poelis/engineering-data';
-/** The stack's default schedule. */
-export const POLYTOMIC_SCHEDULE = 'rate(30 days)';
-/** Assisted rotations need a person, so they come less often; not due when the demo moves time. */
-export const POELIS_SCHEDULE = 'rate(90 days)';
-export const FIRST_POELIS_KEY_NAME = 'Engineering data #1';
+export { DEFAULT_CONFIG };
+
+/** The name of the story's n-th Poelis key, as the operator names it in the web app. */
+export function poelisKeyName(number: number): string {
+  return `Production integration #${number}`;
+}
+
+/** A managed secret of the story, as the config defines it and the stack created it. */
+export interface DemoSecret {
+  readonly name: string;
+  readonly arn: string;
+  readonly schedule: string;
+  readonly rotationWindowHours: number;
+  readonly revokePolicy: RevokePolicy;
+  readonly readerRoleArns: readonly string[];
+}
+
+/** Who makes the story's calls: SDK clients signed as a session of each one's role. */
+export interface DemoPrincipals {
+  /** Deploy step 3, and security's "Rotate secret immediately": an account administrator. */
+  readonly administrator: LocalClients;
+  /** The application: the first reader role the config gives the Polytomic secret. */
+  readonly app: LocalClients;
+  /** The README's operator policy: stages and rotates, and cannot read a value. */
+  readonly operator: LocalClients;
+  /**
+   * The demo's own verification (old-key probes, the keys around a rotation, the partner key):
+   * the rotation function's role, the only principal the stack lets read every value.
+   */
+  readonly verifier: LocalClients;
+  /**
+   * The audit function's role: the audit runs with exactly the permissions it has when deployed,
+   * and the key inventory lists versions with it (the rotation role may not list them).
+   */
+  readonly auditor: LocalClients;
+}
+
+export type PrincipalName = keyof DemoPrincipals;
 
 export interface DemoWorld {
   readonly world: LocalWorld;
   readonly clock: ManualClock;
-  readonly clients: LocalClients;
-  readonly kmsKeyArn: string;
-  readonly topicArn: string;
-  readonly functionArn: string;
-  readonly polytomic: PolytomicFixture;
-  readonly poelis: PoelisFixture;
-  /** Every line the rotation function printed (the leak check scans them too). */
+  readonly stack: LocalStack;
+  /** The user's config file the stack was synthesized from. */
+  readonly configPath: string;
+  readonly principals: DemoPrincipals;
+  /** The role ARN behind each principal. */
+  readonly roleArns: Readonly<Record<PrincipalName, string>>;
+  readonly polytomic: PolytomicFixture & DemoSecret;
+  readonly poelis: PoelisFixture & DemoSecret;
+  /** Every line the deployed functions printed (the leak check scans them too). */
   readonly functionLog: readonly string[];
+  /** The emulator's authorization log: one line per denied call, naming what decided. */
+  readonly denials: readonly string[];
   close(): Promise<void>;
 }
 
-/** Starts the local world on a manual clock (started at the real time) and deploys into it. */
-export async function deployDemoWorld(): Promise<DemoWorld> {
+export interface DeployDemoOptions {
+  /** @default config/example.json */
+  readonly configPath?: string;
+  /** Synthesis and deploy progress, one line at a time (CloudFormation-style events included). */
+  readonly onProgress?: (line: string) => void;
+}
+
+/**
+ * Synthesizes and deploys the stack into a local world on a manual clock (started at the real
+ * time), and puts the first keys into the stack's Polytomic and Poelis secrets.
+ */
+export async function deployDemoWorld(options: DeployDemoOptions = {}): Promise<DemoWorld> {
+  const configPath = options.configPath ?? DEFAULT_CONFIG;
   const clock = new ManualClock();
   const functionLog: string[] = [];
-  const world = await startLocalWorld({ clock, logSink: (line) => functionLog.push(line) });
-  const clients = localClients(world);
+  const denials: string[] = [];
+  const deployed = await startDeployedWorld({
+    configPath,
+    clock,
+    onProgress: options.onProgress,
+    logSink: (line) => functionLog.push(line),
+    authorizationLog: (line) => denials.push(line),
+  });
+  const { world, stack } = deployed;
   try {
-    const { kmsKeyArn, topicArn, functionArn } = await deployRotator(world, clients);
-    const polytomic = await provisionPolytomicSecret(world, clients, {
-      name: POLYTOMIC_SECRET_NAME,
-      kmsKeyId: kmsKeyArn,
+    const polytomicConfig = storySecret(stack.config, 'polytomic');
+    const poelisConfig = storySecret(stack.config, 'poelis');
+    const appRoleArn = polytomicConfig.readerRoleArns[0];
+    if (appRoleArn === undefined) {
+      throw new Error(
+        `${polytomicConfig.name} has no readerRoleArns: the story's app needs a role that may read it.`,
+      );
+    }
+    if (polytomicConfig.revokePolicy !== 'on-finish') {
+      throw new Error(
+        `${polytomicConfig.name} has revokePolicy ${polytomicConfig.revokePolicy}: the story shows the app surviving the old key's revocation at finishSecret, which needs on-finish.`,
+      );
+    }
+    const partnerKeySecretArn = stack.partnerKeySecretArn;
+    if (partnerKeySecretArn === undefined) {
+      throw new Error('The stack created no partner-key secret; the story needs one it created.');
+    }
+    const roleArns: Record<PrincipalName, string> = {
+      administrator: stack.administratorRoleArn,
+      app: appRoleArn,
+      operator: stack.operatorRoleArn,
+      verifier: stack.rotationRoleArn,
+      auditor: stack.auditRoleArn,
+    };
+    const principals: DemoPrincipals = {
+      administrator: deployed.clientsAs(roleArns.administrator, 'platform-engineer'),
+      app: deployed.clientsAs(roleArns.app, 'sync-service'),
+      operator: deployed.clientsAs(roleArns.operator, 'operator'),
+      verifier: deployed.clientsAs(roleArns.verifier, 'demo-verification'),
+      auditor: deployed.clientsAs(roleArns.auditor, 'demo-audit'),
+    };
+    const polytomicSecret = demoSecret(stack, polytomicConfig);
+    const poelisSecret = demoSecret(stack, poelisConfig);
+    // Deploy step 3: the administrator puts the partner key and the first keys.
+    const polytomic = await putFirstPolytomicKey(world, principals.administrator, {
+      secretArn: polytomicSecret.arn,
+      partnerKeySecretArn,
     });
-    const poelis = await provisionPoelisSecret(world, clients, {
-      name: POELIS_SECRET_NAME,
-      kmsKeyId: kmsKeyArn,
-      keyName: FIRST_POELIS_KEY_NAME,
+    const poelis = await putFirstPoelisKey(world, principals.administrator, {
+      secretArn: poelisSecret.arn,
+      keyName: poelisKeyName(1),
     });
-    await configureRotation(clients, polytomic.secretArn, functionArn, {
-      schedule: POLYTOMIC_SCHEDULE,
-    });
-    await configureRotation(clients, poelis.secretArn, functionArn, { schedule: POELIS_SCHEDULE });
-    // Configuring rotation tests the current key (testSecret only), as Secrets Manager does.
-    await world.aws.waitForRotations();
-    assertConfigurationTestsPassed(world, [polytomic.secretArn, poelis.secretArn]);
     return {
       world,
       clock,
-      clients,
-      kmsKeyArn,
-      topicArn,
-      functionArn,
-      polytomic,
-      poelis,
+      stack,
+      configPath,
+      principals,
+      roleArns,
+      polytomic: { ...polytomic, ...polytomicSecret },
+      poelis: { ...poelis, ...poelisSecret },
       functionLog,
-      async close() {
-        clients.destroy();
-        await world.close();
-      },
+      denials,
+      close: () => deployed.close(),
     };
   } catch (error) {
-    clients.destroy();
-    await world.close();
+    await deployed.close();
     throw error;
   }
 }
 
-function assertConfigurationTestsPassed(world: LocalWorld, secretArns: readonly string[]): void {
-  for (const arn of secretArns) {
-    const test = world.aws.rotationHistory(arn).at(-1);
-    if (test?.outcome !== 'succeeded') {
-      const step = test?.steps.find((s) => !s.ok);
-      throw new Error(
-        `Configuring rotation of ${arn} failed its key test: ${step?.errorType ?? 'no record'} ${step?.errorMessage ?? ''}`,
-      );
-    }
+/** The config's first secret of `provider`: the story needs one of each. */
+function storySecret(config: RotatorConfig, provider: 'polytomic' | 'poelis'): ManagedSecretConfig {
+  const secret = config.secrets.find((candidate) => candidate.provider === provider);
+  if (secret === undefined) {
+    throw new Error(
+      `The config defines no ${provider} secret: the story rotates one Polytomic and one Poelis secret.`,
+    );
   }
+  return secret;
+}
+
+function demoSecret(stack: LocalStack, config: ManagedSecretConfig): DemoSecret {
+  const arn = stack.secretArns[config.name];
+  if (arn === undefined) throw new Error(`The deployed stack has no secret ${config.name}.`);
+  return {
+    name: config.name,
+    arn,
+    schedule: config.schedule,
+    rotationWindowHours: config.rotationWindow.toHours(),
+    revokePolicy: config.revokePolicy,
+    readerRoleArns: config.readerRoleArns,
+  };
 }

@@ -18,16 +18,26 @@ export interface StoryContext {
   readonly poelisSecret: RotatedSecretRef;
 }
 
+/** Following a rotation: the keys before and after are read as the verifier (see DemoPrincipals). */
 export function rotationDependencies(
   context: StoryContext,
   app?: AppLoop,
 ): RotationRunDependencies {
   return {
     emulator: context.demo.world.aws,
-    secretsManager: context.demo.clients.secrets,
+    secretsManager: context.demo.principals.verifier.secrets,
     narrator: context.narrator,
     ...(app === undefined ? {} : { app }),
   };
+}
+
+/** The status the vendor gives a replaced key now (200: live, 401: dead). */
+export function probeReplacedKey(
+  context: StoryContext,
+  secret: RotatedSecretRef,
+  previous: RotatedSecret,
+): Promise<number> {
+  return probeKey(context.http, context.demo.principals.verifier.secrets, secret.arn, previous);
 }
 
 /** Asks the vendor about a replaced key and reports what it answered (401: dead). */
@@ -36,7 +46,7 @@ export async function probeOldKey(
   secret: RotatedSecretRef,
   previous: RotatedSecret,
 ): Promise<OldKeyFact> {
-  const status = await probeKey(context.http, context.demo.clients.secrets, secret.arn, previous);
+  const status = await probeReplacedKey(context, secret, previous);
   const key = keyReference(previous);
   context.narrator.line(
     status === 401 ? 'ok' : 'fail',

@@ -1,8 +1,10 @@
 /**
- * The story `npm start` tells, in the local world: deploy, an app calling Polytomic through the
- * key reader while a scheduled and a forced rotation run, then a Poelis assisted rotation, the
- * audit, and the facts that must hold at the end.
+ * The story `npm start` tells, in the local world: the stack synthesized from the config and
+ * deployed with authorization on, an app calling Polytomic through the key reader while a scheduled
+ * and a forced rotation run, then a Poelis assisted rotation, the audit, and the facts that must
+ * hold at the end. Every call is signed as the role of whoever would make it (see DemoPrincipals).
  */
+import { relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AuditFinding } from '../lambda/audit/checks';
 import { startAppLoop } from './app-loop';
@@ -10,20 +12,14 @@ import { assistedRotation } from './assisted-rotation';
 import { auditSecrets } from './audit';
 import { findOrphanLiveKeys, inventoryHeldKeys } from './key-inventory';
 import { checkForLeakedKeys } from './leak-check';
-import type { Narrator } from './narrator';
+import type { Narrator, TaskProgress } from './narrator';
 import { forcedRotation, scheduledRotation, waitForAppCalls } from './polytomic-rotations';
-import {
-  deployDemoWorld,
-  POELIS_SCHEDULE,
-  POELIS_SECRET_NAME,
-  POLYTOMIC_SCHEDULE,
-  POLYTOMIC_SECRET_NAME,
-  type DemoWorld,
-} from './setup';
+import { deployDemoWorld, type DemoSecret, type DemoWorld } from './setup';
 import type { StoryContext } from './story-context';
 import {
   failedFacts,
   type OrphanFact,
+  type PrincipalsFact,
   type SecretFact,
   type StoryFacts,
   type StorySummary,
@@ -31,17 +27,28 @@ import {
 import type { RecordingOutput } from './terminal';
 import { createVendorHttp } from './vendor-http';
 
+export interface StoryOptions {
+  /** The config to synthesize and deploy. @default config/example.json */
+  readonly configPath?: string;
+}
+
 /** Calls the app makes before the first rotation, so "before" is observed. */
 const APP_CALLS_BEFORE_ROTATION = 20;
 
 /** Runs the whole story and returns its facts; `output` is what the leak check scans. */
-export async function runStory(narrator: Narrator, output: RecordingOutput): Promise<StorySummary> {
+export async function runStory(
+  narrator: Narrator,
+  output: RecordingOutput,
+  options: StoryOptions = {},
+): Promise<StorySummary> {
   const startedAt = performance.now();
-  narrator.chapter('Deploy into the local world (no AWS account)');
+  narrator.chapter('Deploy the stack into the local world (no AWS account)');
   const demo = await narrator.task(
-    'starting the AWS emulator, the Lambda runner and the vendor simulators',
-    () => deployDemoWorld(),
-    (deployed) => `deployed: rotation function ${deployed.functionArn}`,
+    'synthesizing the app and deploying its template',
+    (progress) =>
+      deployDemoWorld({ configPath: options.configPath, onProgress: deployProgress(progress) }),
+    (deployed) =>
+      `stack ${deployed.stack.stackName}: ${deployed.stack.deployed.resources.size} resources created from the synthesized template (cdk.out), authorization on`,
   );
   const vendorHttp = createVendorHttp(demo.world.urls);
   try {
@@ -49,8 +56,8 @@ export async function runStory(narrator: Narrator, output: RecordingOutput): Pro
       demo,
       narrator,
       http: vendorHttp.http,
-      polytomicSecret: { name: POLYTOMIC_SECRET_NAME, arn: demo.polytomic.secretArn },
-      poelisSecret: { name: POELIS_SECRET_NAME, arn: demo.poelis.secretArn },
+      polytomicSecret: demo.polytomic,
+      poelisSecret: demo.poelis,
     };
     describeDeployment(context);
     const facts: StoryFacts = {
@@ -71,12 +78,42 @@ export async function runStory(narrator: Narrator, output: RecordingOutput): Pro
   }
 }
 
+/**
+ * Synthesis and deploy progress as the story shows it: what is being done as lines, each
+ * resource CloudFormation creates beside the progress indicator only.
+ */
+function deployProgress(progress: TaskProgress): (line: string) => void {
+  const startedAt = performance.now();
+  let resources = 0;
+  const seconds = (): string => `${((performance.now() - startedAt) / 1000).toFixed(1)} s`;
+  return (line) => {
+    if (line.startsWith('CREATE_COMPLETE ')) {
+      resources += 1;
+      progress.update(`${resources} created: ${line.slice('CREATE_COMPLETE '.length)}`);
+    } else if (/^[A-Z_]+ /.test(line)) {
+      progress.update(line);
+    } else if (line.startsWith('synthesizing ')) {
+      progress.line('info', `${line} (15–30 s, the first time only: cached after)`);
+    } else if (line.startsWith('still synthesizing')) {
+      progress.line('info', `still synthesizing… ${seconds()}`);
+    } else if (line.startsWith('deploying ')) {
+      progress.line(
+        'info',
+        `${line} as CloudFormation's execution role, every call authorized (${seconds()})`,
+      );
+    } else {
+      progress.line('info', line);
+    }
+  };
+}
+
 async function tellStory(context: StoryContext): Promise<Omit<StoryFacts, 'durationMs'>> {
   const { demo, narrator } = context;
   narrator.chapter('The app calls Polytomic through the key reader');
+  narrator.line('info', `the app reads ${demo.polytomic.name} as ${demo.roleArns.app}`);
   const app = startAppLoop({
-    secretsManager: demo.clients.secrets,
-    secretArn: demo.polytomic.secretArn,
+    secretsManager: demo.principals.app.secrets,
+    secretArn: demo.polytomic.arn,
     polytomicUrl: demo.world.urls.polytomic,
   });
   let appStopped = false;
@@ -87,9 +124,10 @@ async function tellStory(context: StoryContext): Promise<Omit<StoryFacts, 'durat
       `app holds key ${await app.keyFingerprint()} and keeps calling GET /api/me`,
     );
 
-    narrator.chapter(`${POLYTOMIC_SCHEDULE} comes due`);
+    narrator.chapter(`${demo.polytomic.schedule} comes due`);
     const scheduled = await scheduledRotation(context, app);
     narrator.chapter('Security presses "Rotate secret immediately"');
+    narrator.line('info', `as ${demo.roleArns.administrator}`);
     const forced = await forcedRotation(context, app);
     const appCalls = await app.stop();
     appStopped = true;
@@ -98,7 +136,12 @@ async function tellStory(context: StoryContext): Promise<Omit<StoryFacts, 'durat
       `app: ${appCalls.total} calls during both rotations, ${appCalls.failed} failed; ${appCalls.recoveredAfter401} recovered from a 401 by re-reading the secret`,
     );
 
-    narrator.chapter('Poelis: an assisted rotation');
+    narrator.chapter(
+      demo.poelis.revokePolicy === 'next-rotation'
+        ? 'Poelis: two assisted rotations'
+        : 'Poelis: an assisted rotation',
+    );
+    narrator.line('info', `the operator works as ${demo.roleArns.operator} (the README's policy)`);
     const assisted = await assistedRotation(context);
 
     narrator.chapter('The audit');
@@ -108,17 +151,32 @@ async function tellStory(context: StoryContext): Promise<Omit<StoryFacts, 'durat
     const orphanLiveKeys = await findOrphans(context);
     return {
       deployment: {
-        kmsKeyArn: demo.kmsKeyArn,
-        notificationTopicArn: demo.topicArn,
-        rotationFunctionArn: demo.functionArn,
+        config: relative(process.cwd(), demo.configPath),
+        stackName: demo.stack.stackName,
+        resourcesCreated: demo.stack.deployed.resources.size,
+        kmsKeyArn: demo.stack.kmsKeyArn,
+        notificationTopicArn: demo.stack.topicArn,
+        rotationFunctionArn: demo.stack.rotationFunctionArn,
+        auditFunctionArn: demo.stack.auditFunctionArn,
       },
+      principals: principalsFact(demo),
       secrets: secretFacts(demo),
-      rotations: [scheduled.run.fact, forced.run.fact, assisted.run.fact],
+      rotations: [scheduled.run.fact, forced.run.fact, ...assisted.runs.map((run) => run.fact)],
       appCalls,
       oldKeysDead: [scheduled.oldKey, forced.oldKey, assisted.oldKey],
+      oldKeysKept: assisted.keptKey === undefined ? [] : [assisted.keptKey],
       reminder: assisted.reminder,
+      revocationAlarm: assisted.alarm,
       orphanLiveKeys,
       audit,
+      authorization: {
+        operatorIsReader: assisted.operatorRead.operatorIsReader,
+        operatorReadValue: assisted.operatorRead.outcome,
+        expectedDenials: assisted.operatorRead.denials,
+        unexpectedDenials: demo.denials.filter(
+          (denial) => !assisted.operatorRead.denials.includes(denial),
+        ),
+      },
     };
   } finally {
     if (!appStopped) await app.stop();
@@ -126,31 +184,49 @@ async function tellStory(context: StoryContext): Promise<Omit<StoryFacts, 'durat
 }
 
 function describeDeployment({ demo, narrator }: StoryContext): void {
-  narrator.line('info', `customer-managed KMS key ${demo.kmsKeyArn}`);
-  narrator.line('info', `notification topic ${demo.topicArn}`);
+  const { stack } = demo;
+  const rotationFunction = demo.world.aws.lambda
+    .functions()
+    .find((fn) => fn.arn === stack.rotationFunctionArn);
+  const requireCmk = rotationFunction?.environment.ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY ?? 'unset';
+  narrator.line('info', `customer-managed KMS key ${stack.kmsKeyArn}`);
+  narrator.line('info', `notification topic ${stack.topicArn}`);
   narrator.line(
     'info',
-    'the function runs dist/lambda/rotation/index.js with ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY=true',
+    `rotation function ${rotationFunction?.name ?? stack.rotationFunctionArn} runs the template's asset (dist/lambda/rotation/index.js) with ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY=${requireCmk}`,
+  );
+  narrator.line(
+    'info',
+    `audit function on EventBridge Scheduler ${stack.config.audit.schedule}${stack.config.audit.enabled ? '' : ' (paused)'}`,
   );
   narrator.line(
     'ok',
-    `${POLYTOMIC_SECRET_NAME} (two service users): rotation ${POLYTOMIC_SCHEDULE}, current key tested`,
+    `an administrator puts the first keys (README "Deploy" step 3) as ${demo.roleArns.administrator}`,
   );
-  narrator.line('ok', `${POELIS_SECRET_NAME}: rotation ${POELIS_SCHEDULE}, current key tested`);
+  for (const secret of [demo.polytomic, demo.poelis]) {
+    narrator.line(
+      'ok',
+      describeSecret(secret, secret === demo.polytomic ? ' (two service users)' : ''),
+    );
+  }
+}
+
+function describeSecret(secret: DemoSecret, detail: string): string {
+  return `${secret.name}${detail}: rotation ${secret.schedule}, window ${secret.rotationWindowHours}h, revokePolicy ${secret.revokePolicy}; readable by ${secret.readerRoleArns.join(', ') || 'no app'} and the stack's functions`;
 }
 
 async function runAudit({ demo, narrator, http }: StoryContext): Promise<AuditFinding[]> {
-  const secretArns = [demo.polytomic.secretArn, demo.poelis.secretArn];
+  const secretArns = [demo.polytomic.arn, demo.poelis.arn];
   const findings = await narrator.task(
-    'auditing both secrets',
+    `auditing both secrets as the audit function's role`,
     () =>
       auditSecrets(
         {
-          secretsManager: demo.clients.secrets,
-          kms: demo.clients.kms,
+          secretsManager: demo.principals.auditor.secrets,
+          kms: demo.principals.auditor.kms,
           http,
           now: () => demo.clock.now(),
-          expectedKmsKeyArn: demo.kmsKeyArn,
+          expectedKmsKeyArn: demo.stack.kmsKeyArn,
         },
         secretArns,
       ),
@@ -166,35 +242,55 @@ async function runAudit({ demo, narrator, http }: StoryContext): Promise<AuditFi
 }
 
 async function findOrphans({ demo, narrator }: StoryContext): Promise<OrphanFact> {
-  const held = await inventoryHeldKeys(demo.clients.secrets, [
-    { arn: demo.polytomic.secretArn, kind: 'managed' },
-    { arn: demo.polytomic.partnerKeySecretArn, kind: 'partner-key' },
-    { arn: demo.poelis.secretArn, kind: 'managed' },
-  ]);
+  const held = await inventoryHeldKeys(
+    {
+      // The audit's role lists every version of a managed secret (deprecated ones too) and reads
+      // each; the rotation function's role, the only reader of the partner key, reads that.
+      managed: demo.principals.auditor.secrets,
+      partnerKey: demo.principals.verifier.secrets,
+    },
+    [
+      { arn: demo.polytomic.arn, kind: 'managed', revokePolicy: demo.polytomic.revokePolicy },
+      { arn: demo.polytomic.partnerKeySecretArn, kind: 'partner-key' },
+      { arn: demo.poelis.arn, kind: 'managed', revokePolicy: demo.poelis.revokePolicy },
+    ],
+  );
   const ledger = [...demo.world.polytomic.ledger(), ...demo.world.poelis.ledger()];
   const orphans = findOrphanLiveKeys(ledger, held);
   const live = ledger.filter((entry) => entry.status === 'live').length;
+  const kept =
+    orphans.keptByPolicy === 0
+      ? ''
+      : `, ${orphans.keptByPolicy} kept as AWSPREVIOUS by next-rotation`;
   narrator.line(
     orphans.count === 0 ? 'ok' : 'fail',
-    `${live} live keys at the vendors: ${held.current.size} held by AWSCURRENT, ${orphans.discardedReissues} Polytomic revocation re-issue never stored, ${orphans.count} orphans`,
+    `${live} live keys at the vendors: ${held.current.size} held by AWSCURRENT${kept}, ${orphans.discardedReissues} Polytomic revocation re-issue never stored, ${orphans.count} orphans`,
   );
   return orphans;
+}
+
+function principalsFact(demo: DemoWorld): PrincipalsFact {
+  return { ...demo.roleArns };
 }
 
 function secretFacts(demo: DemoWorld): SecretFact[] {
   const { polytomic, poelis } = demo;
   return [
     {
-      name: POLYTOMIC_SECRET_NAME,
-      arn: polytomic.secretArn,
+      name: polytomic.name,
+      arn: polytomic.arn,
       provider: 'polytomic',
+      schedule: polytomic.schedule,
+      revokePolicy: polytomic.revokePolicy,
       organizationId: polytomic.organizationId,
       userIds: [polytomic.userId, ...(polytomic.standbyUserId ? [polytomic.standbyUserId] : [])],
     },
     {
-      name: POELIS_SECRET_NAME,
-      arn: poelis.secretArn,
+      name: poelis.name,
+      arn: poelis.arn,
       provider: 'poelis',
+      schedule: poelis.schedule,
+      revokePolicy: poelis.revokePolicy,
       organizationId: poelis.organizationId,
       userIds: [],
     },

@@ -4,7 +4,7 @@
  */
 import type { AuditFinding } from '../lambda/audit/checks';
 import type { KeyReference } from '../lambda/shared/key-reference';
-import type { ProviderName } from '../lambda/shared/secret';
+import type { ProviderName, RevokePolicy } from '../lambda/shared/secret';
 
 /** How a rotation was started. */
 export type RotationTrigger = 'schedule' | 'rotate-immediately' | 'assisted';
@@ -34,11 +34,26 @@ export interface RotationFact {
   readonly currentKey: KeyReference;
 }
 
-/** What the deploy-equivalent set-up created. */
+/** What deploying the synthesized template created. */
 export interface DeploymentFact {
+  /** The config file the template was synthesized from. */
+  readonly config: string;
+  readonly stackName: string;
+  /** Resources CloudFormation created from the template, every call authorized as its role. */
+  readonly resourcesCreated: number;
   readonly kmsKeyArn: string;
   readonly notificationTopicArn: string;
   readonly rotationFunctionArn: string;
+  readonly auditFunctionArn: string;
+}
+
+/** The role each principal of the story signed its calls as. */
+export interface PrincipalsFact {
+  readonly administrator: string;
+  readonly app: string;
+  readonly operator: string;
+  readonly verifier: string;
+  readonly auditor: string;
 }
 
 /** A managed secret of the story and the vendor ids behind it. */
@@ -46,6 +61,9 @@ export interface SecretFact {
   readonly name: string;
   readonly arn: string;
   readonly provider: ProviderName;
+  /** From the config, as the stack deployed them. */
+  readonly schedule: string;
+  readonly revokePolicy: RevokePolicy;
   readonly organizationId: string;
   readonly userIds: readonly string[];
 }
@@ -73,6 +91,8 @@ export interface OrphanFact {
   readonly fingerprints: readonly string[];
   /** Polytomic revocation re-issues, live at the vendor but never stored or shown (invariant 2). */
   readonly discardedReissues: number;
+  /** AWSPREVIOUS keys of `next-rotation` secrets, live by design until the next rotation. */
+  readonly keptByPolicy: number;
 }
 
 export interface ReminderFact {
@@ -81,6 +101,26 @@ export interface ReminderFact {
   readonly keyToRevoke: KeyReference;
   /** The old key's status after the rotation and before the operator acted (200: still live). */
   readonly statusBeforeRevocation: number;
+}
+
+/** The alarm on `ManualRevocationRequired` and the notification it sent to the stack's topic. */
+export interface AlarmFact {
+  readonly alarmName: string;
+  readonly state: string;
+  /** Whether the notification topic received the alarm's state change. */
+  readonly notified: boolean;
+}
+
+/** Authorization as the story met it: every call was signed as a session of a role of the world. */
+export interface AuthorizationFact {
+  /** Whether the config lists the operator's role among the Poelis secret's readers. */
+  readonly operatorIsReader: boolean;
+  /** What the operator got when it tried to read the value it had staged. */
+  readonly operatorReadValue: string;
+  /** Calls the emulator denied that the story meant to be denied (the operator's read). */
+  readonly expectedDenials: readonly string[];
+  /** Calls the emulator denied otherwise, as its authorization log names them: must be none. */
+  readonly unexpectedDenials: readonly string[];
 }
 
 export interface LeakCheckFact {
@@ -98,19 +138,30 @@ export interface StorySummary {
   readonly failures: readonly string[];
   readonly durationMs: number;
   readonly deployment: DeploymentFact;
+  readonly principals: PrincipalsFact;
   readonly secrets: readonly SecretFact[];
   readonly rotations: readonly RotationFact[];
   readonly appCalls: AppCallsFact;
   readonly oldKeysDead: readonly OldKeyFact[];
+  /** Replaced keys a `next-rotation` policy keeps live (AWSPREVIOUS): they must still answer 200. */
+  readonly oldKeysKept: readonly OldKeyFact[];
   readonly reminder: ReminderFact | undefined;
+  /** The alarm that fired when the rotation asked for a manual revocation. */
+  readonly revocationAlarm: AlarmFact | undefined;
   readonly orphanLiveKeys: OrphanFact;
   /** The audit's findings on both secrets at the end of the story. */
   readonly audit: readonly AuditFinding[];
+  readonly authorization: AuthorizationFact;
   readonly leakCheck: LeakCheckFact;
 }
 
 /** The story's facts before the leak check, which needs everything else to be printed first. */
 export type StoryFacts = Omit<StorySummary, 'ok' | 'failures' | 'leakCheck'>;
+
+/** What the operator's GetSecretValue must get: only the config's readers may read a value. */
+export function expectedOperatorRead(operatorIsReader: boolean): string {
+  return operatorIsReader ? 'allowed' : 'AccessDeniedException';
+}
 
 /** Every fact that does not hold; an empty list is a successful story. */
 export function failedFacts(facts: StoryFacts, leakCheck: LeakCheckFact): string[] {
@@ -133,7 +184,17 @@ export function failedFacts(facts: StoryFacts, leakCheck: LeakCheckFact): string
       failures.push(`old key ${key.fingerprint} of ${key.secret} answered ${key.status}, not 401`);
     }
   }
+  for (const key of facts.oldKeysKept) {
+    if (key.status !== 200) {
+      failures.push(
+        `old key ${key.fingerprint} of ${key.secret} answered ${key.status}; its policy keeps it live`,
+      );
+    }
+  }
   if (facts.reminder === undefined) failures.push('no reminder to revoke the old Poelis key');
+  if (facts.revocationAlarm?.notified !== true) {
+    failures.push('the ManualRevocationRequired alarm did not notify the topic');
+  }
   if (facts.orphanLiveKeys.count > 0) {
     failures.push(`${facts.orphanLiveKeys.count} orphan live key(s)`);
   }
@@ -143,6 +204,12 @@ export function failedFacts(facts: StoryFacts, leakCheck: LeakCheckFact): string
       failures.push(`audit ${finding.check} of ${finding.secretName}: ${finding.outcome}`);
     }
   }
+  const { operatorIsReader, operatorReadValue } = facts.authorization;
+  if (operatorReadValue !== expectedOperatorRead(operatorIsReader)) {
+    const role = operatorIsReader ? 'as a reader' : 'not being a reader';
+    failures.push(`the operator's GetSecretValue got ${operatorReadValue}, ${role}`);
+  }
+  for (const denial of facts.authorization.unexpectedDenials) failures.push(denial);
   if (leakCheck.issuedKeysFound > 0) {
     failures.push(`${leakCheck.issuedKeysFound} key value(s) found in the output`);
   }

@@ -28,18 +28,35 @@ const rotation = {
 
 const goodFacts: StoryFacts = {
   durationMs: 1000,
-  deployment: { kmsKeyArn: 'k', notificationTopicArn: 't', rotationFunctionArn: 'f' },
+  deployment: {
+    config: 'config/example.json',
+    stackName: 'ApiKeyRotator',
+    resourcesCreated: 51,
+    kmsKeyArn: 'k',
+    notificationTopicArn: 't',
+    rotationFunctionArn: 'f',
+    auditFunctionArn: 'a',
+  },
+  principals: {
+    administrator: 'admin',
+    app: 'app',
+    operator: 'operator',
+    verifier: 'rotation',
+    auditor: 'audit',
+  },
   secrets: [],
   rotations: [rotation],
   appCalls: { total: 10, failed: 0, recoveredAfter401: 1, keyChangesSeen: 1, failures: [] },
   oldKeysDead: [{ secret: 'demo/polytomic', fingerprint: 'aaaaaaaa', status: 401 }],
+  oldKeysKept: [{ secret: 'demo/poelis', fingerprint: 'eeeeeeee', status: 200 }],
   reminder: {
     secret: 'demo/poelis',
     subject: 'Revoke',
     keyToRevoke: { fingerprint: 'cccccccc' },
     statusBeforeRevocation: 200,
   },
-  orphanLiveKeys: { count: 0, fingerprints: [], discardedReissues: 1 },
+  revocationAlarm: { alarmName: 'ManualRevocationRequired', state: 'ALARM', notified: true },
+  orphanLiveKeys: { count: 0, fingerprints: [], discardedReissues: 1, keptByPolicy: 1 },
   audit: [
     {
       check: 'previous-key-revoked',
@@ -49,6 +66,12 @@ const goodFacts: StoryFacts = {
       message: 'revoked',
     },
   ],
+  authorization: {
+    operatorIsReader: false,
+    operatorReadValue: 'AccessDeniedException',
+    expectedDenials: ['denied secretsmanager:GetSecretValue to operator'],
+    unexpectedDenials: [],
+  },
 };
 
 describe('failedFacts', () => {
@@ -76,8 +99,21 @@ describe('failedFacts', () => {
       'old key aaaaaaaa of demo/polytomic answered 200, not 401',
     ],
     [
+      'a kept key found dead',
+      { oldKeysKept: [{ secret: 'demo/poelis', fingerprint: 'eeeeeeee', status: 401 }] },
+      {},
+      'old key eeeeeeee of demo/poelis answered 401; its policy keeps it live',
+    ],
+    [
       'an orphan',
-      { orphanLiveKeys: { count: 1, fingerprints: ['dddddddd'], discardedReissues: 0 } },
+      {
+        orphanLiveKeys: {
+          count: 1,
+          fingerprints: ['dddddddd'],
+          discardedReissues: 0,
+          keptByPolicy: 0,
+        },
+      },
       {},
       '1 orphan live key(s)',
     ],
@@ -94,6 +130,43 @@ describe('failedFacts', () => {
       'after the schedule rotation the app holds aaaaaaaa',
     ],
     ['no reminder', { reminder: undefined }, {}, 'no reminder to revoke the old Poelis key'],
+    [
+      'an alarm that did not notify',
+      {
+        revocationAlarm: { alarmName: 'ManualRevocationRequired', state: 'ALARM', notified: false },
+      },
+      {},
+      'the ManualRevocationRequired alarm did not notify the topic',
+    ],
+    [
+      'no revocation alarm',
+      { revocationAlarm: undefined },
+      {},
+      'the ManualRevocationRequired alarm did not notify the topic',
+    ],
+    [
+      'an operator who could read a value without being a reader',
+      { authorization: { ...goodFacts.authorization, operatorReadValue: 'allowed' } },
+      {},
+      "the operator's GetSecretValue got allowed, not being a reader",
+    ],
+    [
+      'an operator refused a value it is a reader of',
+      { authorization: { ...goodFacts.authorization, operatorIsReader: true } },
+      {},
+      "the operator's GetSecretValue got AccessDeniedException, as a reader",
+    ],
+    [
+      'a call the stack denied',
+      {
+        authorization: {
+          ...goodFacts.authorization,
+          unexpectedDenials: ['denied sns:Publish to rotation: ImplicitlyDenied'],
+        },
+      },
+      {},
+      'denied sns:Publish to rotation: ImplicitlyDenied',
+    ],
     [
       'a failing audit check',
       { audit: [{ ...goodFacts.audit[0], outcome: 'fail' }] },
@@ -122,7 +195,8 @@ describe('findOrphanLiveKeys', () => {
   });
   const held: HeldKeys = {
     current: new Set(['current1']),
-    everStored: new Set(['current1', 'stored01']),
+    everStored: new Set(['current1', 'stored01', 'previous']),
+    keptByPolicy: new Set(['previous']),
     standbyUserIds: new Set(['standby']),
   };
 
@@ -136,6 +210,20 @@ describe('findOrphanLiveKeys', () => {
       count: 0,
       fingerprints: [],
       discardedReissues: 1,
+      keptByPolicy: 0,
+    });
+  });
+
+  it('accounts for the AWSPREVIOUS key a next-rotation policy keeps live', () => {
+    const ledger = [
+      entry('current1', { vendor: 'poelis', kind: 'organization', userId: undefined }),
+      entry('previous', { vendor: 'poelis', kind: 'organization', userId: undefined }),
+    ];
+    expect(findOrphanLiveKeys(ledger, held)).toEqual({
+      count: 0,
+      fingerprints: [],
+      discardedReissues: 0,
+      keptByPolicy: 1,
     });
   });
 
@@ -151,6 +239,7 @@ describe('findOrphanLiveKeys', () => {
       count: 4,
       fingerprints: ['stored01', 'reissue2', 'stranger', 'poelis01'],
       discardedReissues: 1,
+      keptByPolicy: 0,
     });
   });
 });
