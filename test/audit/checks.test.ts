@@ -13,12 +13,12 @@ import {
   type PoelisFixture,
 } from '../../local/scenarios';
 import { keyShapedStrings } from '../../local/vendors';
-import { DAY_MS, startAuditWorld, type AuditTestWorld } from './support/audit-world';
+import { DAY_MS, startChecksWorld, type ChecksTestWorld } from './support/checks-world';
 
-let t: AuditTestWorld;
+let t: ChecksTestWorld;
 
 beforeAll(async () => {
-  t = await startAuditWorld();
+  t = await startChecksWorld();
 });
 
 afterAll(async () => {

@@ -37,7 +37,10 @@ let stdout: jest.SpiedFunction<typeof process.stdout.write>;
 let stderr: jest.SpiedFunction<typeof process.stderr.write>;
 
 beforeAll(async () => {
-  world = await startLocalWorld();
+  world = await startLocalWorld({
+    administratorForUnknownKeys:
+      'the handler runs in process over 130 hand-made managed secrets, more than one ListSecrets page and more than a stack can hold',
+  });
   clients = localClients(world);
   sns = new SNSClient(localAwsConfig(world));
   dispatcher = new Agent();

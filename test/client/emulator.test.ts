@@ -1,17 +1,18 @@
-import {
-  CreateSecretCommand,
-  PutSecretValueCommand,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+/**
+ * The key reader against the deployed stack in the local world: the application reads the
+ * Poelis secret `client/poelis` (test/support/configs/e2e.json) with its own role, through the
+ * real SDK, while the administrator puts new versions.
+ */
+import { PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Agent, request } from 'undici';
-import { startAwsEmulator } from '../../local/aws';
-import type { AwsEmulator } from '../../local/aws';
 import { createKeyReader, keyAuthInterceptor, SecretReadError } from '../../client';
 import type { KeyRotation } from '../../client';
+import { startDeployedWorld, type DeployedWorld } from '../../local/stack/world';
+import { appRoleArn, E2E_CONFIG } from '../support/configs';
 import { startKeyCheckingServer } from './support/key-checking-server';
 import type { KeyCheckingServer } from './support/key-checking-server';
 
-const secretId = 'poelis/production';
+const secretId = 'client/poelis';
 const poelisSecret = (apiKey: string): string =>
   JSON.stringify({
     provider: 'poelis',
@@ -20,32 +21,38 @@ const poelisSecret = (apiKey: string): string =>
     baseUrl: 'https://api.poelis.com',
   });
 
-let emulator: AwsEmulator;
+let deployed: DeployedWorld;
+/** The administrator, who puts the secret's values. */
+let admin: SecretsManagerClient;
+/** The application's role, which reads them. */
 let secrets: SecretsManagerClient;
 let vendor: KeyCheckingServer;
 let agent: Agent;
 
+beforeAll(async () => {
+  deployed = await startDeployedWorld({ configPath: E2E_CONFIG });
+  admin = deployed.clientsAs().secrets;
+  secrets = deployed.clientsAs(appRoleArn(deployed.stack), 'app').secrets;
+}, 180_000);
+
+afterAll(async () => {
+  await deployed?.close();
+});
+
 beforeEach(async () => {
-  emulator = await startAwsEmulator();
-  secrets = new SecretsManagerClient({
-    endpoint: emulator.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
   vendor = await startKeyCheckingServer('poelis_api_old');
   agent = new Agent();
 });
 
 afterEach(async () => {
-  secrets.destroy();
+  deployed.world.aws.clearAccessRules();
   await agent.close();
   await vendor.close();
-  await emulator.close();
 });
 
 it('follows a new AWSCURRENT version after the vendor rejects the old key', async () => {
-  const created = await secrets.send(
-    new CreateSecretCommand({ Name: secretId, SecretString: poelisSecret('poelis_api_old') }),
+  const created = await admin.send(
+    new PutSecretValueCommand({ SecretId: secretId, SecretString: poelisSecret('poelis_api_old') }),
   );
   const rotations: KeyRotation[] = [];
   const reader = createKeyReader({
@@ -60,11 +67,11 @@ it('follows a new AWSCURRENT version after the vendor rejects the old key', asyn
   expect(before.statusCode).toBe(200);
   expect(reader.versionId).toBe(created.VersionId);
 
-  const put = await secrets.send(
+  const put = await admin.send(
     new PutSecretValueCommand({ SecretId: secretId, SecretString: poelisSecret('poelis_api_new') }),
   );
   vendor.acceptedKey = 'poelis_api_new';
-  emulator.resetCalls();
+  deployed.world.aws.resetCalls();
 
   const after = await request(`${vendor.url}/v1/public/workspaces?limit=1`, { dispatcher });
   await after.body.dump();
@@ -75,7 +82,7 @@ it('follows a new AWSCURRENT version after the vendor rejects the old key', asyn
     'Bearer poelis_api_old',
     'Bearer poelis_api_new',
   ]);
-  expect(emulator.calls()['secretsmanager.GetSecretValue']).toBe(1);
+  expect(deployed.world.aws.calls()['secretsmanager.GetSecretValue']).toBe(1);
   expect(reader.versionId).toBe(put.VersionId);
   expect(rotations).toEqual([
     { secretId, previousVersionId: created.VersionId, versionId: put.VersionId },
@@ -83,12 +90,12 @@ it('follows a new AWSCURRENT version after the vendor rejects the old key', asyn
 });
 
 it('retries withKey with the new version after a 401', async () => {
-  await secrets.send(
-    new CreateSecretCommand({ Name: secretId, SecretString: poelisSecret('poelis_api_old') }),
+  await admin.send(
+    new PutSecretValueCommand({ SecretId: secretId, SecretString: poelisSecret('poelis_api_old') }),
   );
   const reader = createKeyReader({ secretId, client: secrets });
   await reader.getKey();
-  await secrets.send(
+  await admin.send(
     new PutSecretValueCommand({ SecretId: secretId, SecretString: poelisSecret('poelis_api_new') }),
   );
   vendor.acceptedKey = 'poelis_api_new';
@@ -106,16 +113,16 @@ it('retries withKey with the new version after a 401', async () => {
 });
 
 it('reports a missing secret and a denied read as SecretReadError from the real SDK', async () => {
-  const missing = createKeyReader({ secretId: 'poelis/missing', client: secrets });
+  const missing = createKeyReader({ secretId: 'client/missing', client: secrets });
   await expect(missing.getKey()).rejects.toMatchObject({
     name: 'SecretReadError',
     reason: 'not-found',
   });
 
-  await secrets.send(
-    new CreateSecretCommand({ Name: secretId, SecretString: poelisSecret('poelis_api_old') }),
+  await admin.send(
+    new PutSecretValueCommand({ SecretId: secretId, SecretString: poelisSecret('poelis_api_old') }),
   );
-  emulator.denyAccess({ action: 'secretsmanager:GetSecretValue', secretId });
+  deployed.world.aws.denyAccess({ action: 'secretsmanager:GetSecretValue', secretId });
   const denied: unknown = await createKeyReader({ secretId, client: secrets })
     .getKey()
     .catch((e: unknown) => e);
@@ -123,4 +130,16 @@ it('reports a missing secret and a denied read as SecretReadError from the real 
   expect(denied).toBeInstanceOf(SecretReadError);
   expect(denied).toMatchObject({ reason: 'access-denied' });
   expect((denied as Error).message).not.toContain('poelis_api_old');
+});
+
+it("denies the application the secrets it is not a reader of, by the secret's resource policy", async () => {
+  const denied: unknown = await createKeyReader({
+    secretId: deployed.stack.partnerKeySecretArn!,
+    client: secrets,
+  })
+    .getKey()
+    .catch((e: unknown) => e);
+
+  expect(denied).toBeInstanceOf(SecretReadError);
+  expect(denied).toMatchObject({ reason: 'access-denied' });
 });

@@ -2,6 +2,11 @@
  * Secrets Manager's configuration test: with RotateImmediately=false (and CloudFormation's
  * RotateImmediatelyOnUpdate=false) it runs only testSecret, on an AWSPENDING version without a
  * value. testSecret then checks what it can and changes nothing.
+ *
+ * A hand-built world (SafetyWorld, whose callers act as the account's administrator): the
+ * in-process handler's output is scanned, and the secrets hold values, tags and keys of their own
+ * that the stack never writes. The stack's own configuration test, at deploy, is in
+ * test/lib/synth.test.ts.
  */
 import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { REVOKE_POLICY_TAG } from '../../lambda/shared/tags';

@@ -1,6 +1,11 @@
 /**
  * The revoke policy comes from the secret value's `revokePrevious`, else the stack's
  * `api-key-rotator:revoke-previous` tag (read from DescribeSecret), else `on-finish`.
+ *
+ * A hand-built world (SafetyWorld, whose callers act as the account's administrator): the
+ * invariants replay each step through the traced in-process handler, and the tags are rewritten
+ * to values the stack never writes. The tag the deployed stack sets is honoured end to end in
+ * test/lambda/e2e/rotation.e2e.test.ts.
  */
 import { GetSecretValueCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import { parseSecret, resolveRevokePolicy, RevokePolicyTagError } from '../../lambda/shared/secret';

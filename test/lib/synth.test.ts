@@ -3,29 +3,21 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { AUDIT_CHECKS } from '../../lambda/audit/findings';
 import type { AuditRunResult } from '../../lambda/audit/handler';
-import { startLocalWorld } from '../../local/world';
-import {
-  configureRotation,
-  createCustomerManagedKey,
-  localClients,
-  provisionPolytomicSecret,
-} from '../../local/scenarios';
+import { roleSession } from '../../local/aws/authorization';
+import { lambdaCodeFile, loadCloudAssembly } from '../../local/cloudformation';
+import { putFirstPolytomicKey } from '../../local/scenarios';
+import { synthesizeForLocalWorld } from '../../local/stack/synthesize';
+import { startDeployedWorld } from '../../local/stack/world';
+import { appRoleArn, deployedSecretArn, E2E_CONFIG } from '../support/configs';
 
 const root = join(__dirname, '..', '..');
 const bundles = {
   RotationFunction: join(root, 'dist', 'lambda', 'rotation', 'index.js'),
   AuditFunction: join(root, 'dist', 'lambda', 'audit', 'index.js'),
 };
-
-/** A deployed environment minus its public origins: the local world's vendors are on loopback. */
-function withoutPublicOrigins(environment: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(environment).filter(([name]) => name !== 'ROTATOR_ALLOWED_ORIGINS'),
-  );
-}
 
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -106,68 +98,84 @@ describe('npx cdk synth', () => {
     return { file: join(outdir, `asset.${assetHash}`, 'index.js'), environment };
   }
 
+  it('the local world deploys the assets it synthesizes from the same sources: exactly the bundles', async () => {
+    const { assemblyDir, config } = await synthesizeForLocalWorld({ configPath: E2E_CONFIG });
+    const { template, assets } = loadCloudAssembly(assemblyDir, config.stackName);
+    for (const [name, bundle] of Object.entries(bundles)) {
+      const functions = Object.entries(template.Resources).filter(
+        ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith(name),
+      );
+      expect(functions).toHaveLength(1);
+      const [[, fn]] = functions;
+      // The file the local CloudFormation engine gives the function, as it resolves it.
+      const file = lambdaCodeFile(fn.Properties?.Code, assets, fn.Properties?.Handler as string);
+      expect(sha256(file)).toBe(sha256(bundle));
+    }
+  }, 180_000);
+
   it('rotates a key in the local world with the exact file the template deploys, and the deployed audit finds it in sync', async () => {
     const deployed = deployedFunction('RotationFunction');
     expect(deployed.environment.ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY).toBe('true');
-    const world = await startLocalWorld();
+    const audit = deployedFunction('AuditFunction');
+    expect(audit.environment.ROTATOR_AUDIT_INTERVAL_MINUTES).toBe('1440');
+
+    // The same app, synthesized from the end-to-end config and deployed into the local world.
+    const local = await startDeployedWorld({ configPath: E2E_CONFIG });
     try {
-      const clients = localClients(world);
-      const functionArn = world.registerRotationFunction({
-        file: deployed.file,
-        environment: withoutPublicOrigins(deployed.environment),
+      const { stack } = local;
+      const rotationFunction = local.world.aws.lambda
+        .functions()
+        .find((fn) => fn.arn === stack.rotationFunctionArn);
+      expect(rotationFunction?.environment.ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY).toBe('true');
+      const admin = local.clientsAs();
+      const app = local.clientsAs(appRoleArn(stack), 'app');
+      const fixture = await putFirstPolytomicKey(local.world, admin, {
+        secretArn: deployedSecretArn(stack, 'deployed/polytomic'),
+        partnerKeySecretArn: stack.partnerKeySecretArn!,
       });
-      const kmsKeyArn = await createCustomerManagedKey(clients);
-      const fixture = await provisionPolytomicSecret(world, clients, {
-        name: 'deployed/polytomic',
-        kmsKeyId: kmsKeyArn,
-      });
-      const before = await clients.secrets.send(
+      const before = await app.secrets.send(
         new GetSecretValueCommand({ SecretId: fixture.secretArn }),
       );
       const oldKey = (JSON.parse(before.SecretString ?? '{}') as { apiKey: string }).apiKey;
 
-      await configureRotation(clients, fixture.secretArn, functionArn, { rotateImmediately: true });
-      await world.aws.waitForRotations(fixture.secretArn);
+      // Security presses "Rotate secret immediately".
+      await admin.secrets.send(new RotateSecretCommand({ SecretId: fixture.secretArn }));
+      await local.world.aws.waitForRotations(fixture.secretArn);
 
-      const [rotation] = world.aws.rotationHistory(fixture.secretArn);
+      // The deploy ran the configuration test (testSecret alone); then the rotation.
+      const [configurationTest, rotation] = local.world.aws.rotationHistory(fixture.secretArn);
+      expect(configurationTest.steps.map((s) => [s.step, s.ok])).toEqual([['testSecret', true]]);
       expect(rotation.steps.map((s) => [s.step, s.ok])).toEqual([
         ['createSecret', true],
         ['setSecret', true],
         ['testSecret', true],
         ['finishSecret', true],
       ]);
-      const after = await clients.secrets.send(
+      const after = await app.secrets.send(
         new GetSecretValueCommand({ SecretId: fixture.secretArn }),
       );
       const current = JSON.parse(after.SecretString ?? '{}') as { apiKey: string; userId: string };
       expect(current.userId).toBe(fixture.standbyUserId);
-      expect(world.polytomic.admin.keyStatus(current.apiKey)).toBe('live');
-      expect(world.polytomic.admin.keyStatus(oldKey)).toBe('revoked');
+      expect(local.world.polytomic.admin.keyStatus(current.apiKey)).toBe('live');
+      expect(local.world.polytomic.admin.keyStatus(oldKey)).toBe('revoked');
 
-      const audit = deployedFunction('AuditFunction');
-      expect(audit.environment.ROTATOR_AUDIT_INTERVAL_MINUTES).toBe('1440');
-      world.runner.register('deployed-audit', {
-        kind: 'bundle',
-        file: audit.file,
-        timeoutMs: 60_000,
-        // The key and topic ARNs are references in the template; the local key stands in.
-        environment: world.rotationEnvironment({
-          ...withoutPublicOrigins(audit.environment),
-          ROTATOR_EXPECTED_KMS_KEY_ARN: kmsKeyArn,
-        }),
-      });
-      const outcome = await world.runner.invoke('deployed-audit', {});
+      // The audit from the console: the other secrets of the stack still hold its placeholder.
+      const outcome = await local.world.aws.lambda.invoke(
+        stack.auditFunctionArn,
+        {},
+        {
+          principal: roleSession(stack.administratorRoleArn, 'console'),
+        },
+      );
       expect(outcome.ok).toBe(true);
       const result = (outcome.ok ? outcome.payload : undefined) as AuditRunResult;
-      expect(result.secretsAudited).toBe(1);
-      expect(result.findings).toEqual([]);
+      expect(result.secretsAudited).toBe(Object.keys(stack.secretArns).length);
+      expect(result.findings.filter((found) => found.secretArn === fixture.secretArn)).toEqual([]);
       expect(Object.keys(result.summary).sort()).toEqual([...AUDIT_CHECKS].sort());
-      clients.secrets.destroy();
-      clients.kms.destroy();
     } finally {
-      await world.close();
+      await local.close();
     }
-  });
+  }, 180_000);
 
   it.each(Object.entries(bundles) as [keyof typeof bundles, string][])(
     'deploys exactly the bundled %s',

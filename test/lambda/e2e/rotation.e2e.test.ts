@@ -1,116 +1,107 @@
 /**
- * End to end: the bundled rotation function (dist/lambda/rotation/index.js, built by
- * `npm run bundle`) run by the LambdaRunner for the AWS emulator, against the vendor simulators.
+ * End to end on the deployed stack: the template synthesized from test/support/configs/e2e.json,
+ * deployed into the local world. Rotations start as on AWS (an administrator's RotateSecret);
+ * Secrets Manager invokes the template's rotation function (its asset: dist/lambda/rotation,
+ * built by `npm run bundle`) as secretsmanager.amazonaws.com, which runs with the template's
+ * environment and a session of its execution role against the vendor simulators. Applications
+ * read the key with their own role; every call is authorized by the template's policies.
  */
-import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DisableKeyCommand, EnableKeyCommand } from '@aws-sdk/client-kms';
 import {
-  CreateSecretCommand,
+  DescribeSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
   RotateSecretCommand,
-  SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startAwsEmulator, type AwsEmulator } from '../../../local/aws';
-import { LambdaRunner } from '../../../local/aws/lambda-runner';
-import {
-  keyShapedStrings,
-  startPoelisSimulator,
-  startPolytomicSimulator,
-  type PoelisSimulator,
-  type PolytomicSimulator,
-  type SimulatorBase,
-} from '../../../local/vendors';
+import { RotationMetric } from '../../../lambda/rotation/reporting';
 import { fingerprint } from '../../../lambda/shared/fingerprint';
+import { REVOKE_POLICY_TAG } from '../../../lambda/shared/tags';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../../lib/rotation-function';
+import type { PublishedMessage } from '../../../local/aws/sns';
+import type { LocalClients } from '../../../local/scenarios';
+import { LOCAL_ORIGINS } from '../../../local/stack/synthesize';
+import { startDeployedWorld, type DeployedWorld } from '../../../local/stack/world';
+import type { LocalWorld } from '../../../local/world';
+import { keyShapedStrings, type SimulatorBase } from '../../../local/vendors';
+import { alarmNameOf, appRoleArn, deployedSecretArn, E2E_CONFIG } from '../../support/configs';
 
 const BUNDLE = join(__dirname, '..', '..', '..', 'dist', 'lambda', 'rotation', 'index.js');
 
-let emulator: AwsEmulator;
-let runner: LambdaRunner;
-let polytomic: PolytomicSimulator;
-let poelis: PoelisSimulator;
-let sm: SecretsManagerClient;
-let functionArn: string;
-let topicArn: string;
-let kmsKeyId: string;
-let kms: KMSClient;
+let deployed: DeployedWorld;
+let world: LocalWorld;
+/** The account administrator: puts first keys, presses "Rotate secret immediately". */
+let admin: LocalClients;
+/** The operator of the README's policy: stages Poelis keys. */
+let operator: LocalClients;
+/** The application: reads AWSCURRENT with its own role. */
+let app: LocalClients;
 const functionLog: string[] = [];
+/** Every call the world's IAM evaluator refused. */
+const denials: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run bundle\` first.`);
-  [emulator, polytomic, poelis] = await Promise.all([
-    startAwsEmulator(),
-    startPolytomicSimulator(),
-    startPoelisSimulator(),
-  ]);
-  const config = {
-    endpoint: emulator.url,
-    region: emulator.region,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
-  sm = new SecretsManagerClient(config);
-  kms = new KMSClient(config);
-  const sns = new SNSClient(config);
-  kmsKeyId = (await kms.send(new CreateKeyCommand({ Description: 'rotator' }))).KeyMetadata!.Arn!;
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: 'rotator-notices' }))).TopicArn!;
-  sns.destroy();
-
-  runner = new LambdaRunner({
-    awsEndpointUrl: emulator.url,
+  deployed = await startDeployedWorld({
+    configPath: E2E_CONFIG,
     logSink: (line) => functionLog.push(line),
+    authorizationLog: (line) => denials.push(line),
   });
-  functionArn = runner.register('api-key-rotator-rotation', {
-    kind: 'bundle',
-    file: BUNDLE,
-    timeoutMs: 30_000,
-    environment: {
-      ROTATOR_ALLOWED_ORIGINS: `${polytomic.url},${poelis.url}`,
-      ROTATOR_ALLOW_LOOPBACK_HTTP: 'true',
-      ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
-      ROTATOR_NOTIFY_TOPIC_ARN: topicArn,
-    },
-  });
-  emulator.setInvoker(runner);
-});
-
-afterAll(async () => {
-  sm?.destroy();
-  kms?.destroy();
-  await runner?.close();
-  await Promise.all([emulator?.close(), polytomic?.close(), poelis?.close()]);
-});
-
-async function createSecret(name: string, value: unknown, keyId = kmsKeyId): Promise<string> {
-  const output = await sm.send(
-    new CreateSecretCommand({
-      Name: name,
-      SecretString: JSON.stringify(value),
-      KmsKeyId: keyId,
+  world = deployed.world;
+  admin = deployed.clientsAs();
+  operator = deployed.clientsAs(deployed.stack.operatorRoleArn, 'operator');
+  app = deployed.clientsAs(appRoleArn(deployed.stack), 'app');
+  // Deploy step 3: the partner key that issues the Polytomic user keys.
+  await admin.secrets.send(
+    new PutSecretValueCommand({
+      SecretId: deployed.stack.partnerKeySecretArn,
+      SecretString: JSON.stringify({ partnerKey: world.polytomic.admin.createPartnerKey() }),
     }),
   );
-  return output.ARN!;
-}
+}, 180_000);
+
+afterAll(async () => {
+  await deployed?.close();
+});
+
+afterEach(() => {
+  // Invariant 7: the deployed stack is allowed every call it makes.
+  expect(denials).toEqual([]);
+});
+
+const secretArn = (name: string): string => deployedSecretArn(deployed.stack, name);
 
 async function current(arn: string): Promise<Record<string, string>> {
-  const output = await sm.send(new GetSecretValueCommand({ SecretId: arn }));
+  const output = await app.secrets.send(new GetSecretValueCommand({ SecretId: arn }));
   return JSON.parse(output.SecretString!) as Record<string, string>;
 }
 
-/** RotateSecret, then wait for the four steps; returns the rotation's outcome. */
+/** RotateSecret by the administrator, then wait for the four steps; returns the outcome. */
 async function rotate(
   arn: string,
 ): Promise<{ outcome: string; errorType?: string; errorMessage?: string }> {
-  await sm.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: functionArn }));
-  await emulator.waitForRotations(arn);
-  const record = emulator.rotationHistory(arn).at(-1)!;
+  await admin.secrets.send(new RotateSecretCommand({ SecretId: arn }));
+  await world.aws.waitForRotations(arn);
+  // The alarms the rotation's metrics moved have notified.
+  await world.aws.cloudwatch.settled();
+  const record = world.aws.rotationHistory(arn).at(-1)!;
   const failed = record.steps.find((step) => !step.ok);
   return {
     outcome: record.outcome,
     errorType: failed?.errorType,
     errorMessage: failed?.errorMessage,
   };
+}
+
+/** What the functions published to the stack's topic (alarm notifications left out). */
+function notices(): PublishedMessage[] {
+  return world.aws
+    .publishedMessages(deployed.stack.topicArn)
+    .filter(
+      (message) =>
+        message.subject !== undefined && !/^(ALARM|OK|INSUFFICIENT_DATA): /.test(message.subject),
+    );
 }
 
 /** Invariant 4: no key any simulator issued appears in the function's output. */
@@ -122,63 +113,79 @@ function expectNoIssuedKeyInLogs(simulator: SimulatorBase): void {
   expect(leaked).toEqual([]);
 }
 
-/** A Polytomic organization with two service users, a partner key and a secret on user A's key. */
-async function polytomicSecret(
-  name: string,
-  fields: Record<string, unknown> = {},
-  keyId = kmsKeyId,
-) {
-  const org = polytomic.admin.createOrganization(name).id;
-  const userA = polytomic.admin.createUser(org, `svc-a@${name}.test`, 'admin').id;
-  const userB = polytomic.admin.createUser(org, `svc-b@${name}.test`, 'admin').id;
-  const partnerArn = await createSecret(`${name}/partner`, {
-    partnerKey: polytomic.admin.createPartnerKey(),
-  });
-  const arn = await createSecret(
-    `${name}/app`,
-    {
-      provider: 'polytomic',
-      apiKey: polytomic.admin.issueUserKey(org, userA),
-      organizationId: org,
-      userId: userA,
-      standbyUserId: userB,
-      baseUrl: polytomic.url,
-      partnerKeySecretId: partnerArn,
-      owner: 'data-platform',
-      ...fields,
-    },
-    keyId,
+/**
+ * Deploy step 3 for the deployed Polytomic secret `name`: an organization with two service users
+ * and the first key of user A, put by the administrator; unknown fields are the owner's.
+ */
+async function putPolytomicKey(name: string, fields: Record<string, unknown> = {}) {
+  const label = name.replace(/[^a-z0-9]+/g, '-');
+  const org = world.polytomic.admin.createOrganization(name).id;
+  const userA = world.polytomic.admin.createUser(org, `svc-a@${label}.test`, 'admin').id;
+  const userB = world.polytomic.admin.createUser(org, `svc-b@${label}.test`, 'admin').id;
+  const arn = secretArn(name);
+  await admin.secrets.send(
+    new PutSecretValueCommand({
+      SecretId: arn,
+      SecretString: JSON.stringify({
+        provider: 'polytomic',
+        apiKey: world.polytomic.admin.issueUserKey(org, userA),
+        organizationId: org,
+        userId: userA,
+        standbyUserId: userB,
+        baseUrl: world.urls.polytomic,
+        partnerKeySecretId: deployed.stack.partnerKeySecretArn,
+        owner: 'data-platform',
+        ...fields,
+      }),
+    }),
   );
   return { org, userA, userB, arn };
 }
 
 /** Live user keys of an organization that are not the one AWSCURRENT holds. */
 function otherLiveKeys(org: string, currentKey: string): string[] {
-  return polytomic
+  return world.polytomic
     .ledger()
     .filter((e) => e.kind === 'user' && e.organizationId === org && e.status === 'live')
     .map((e) => e.fingerprint)
     .filter((fp) => fp !== fingerprint(currentKey));
 }
 
+/** The physical name of the stack's resource of `type` whose logical id starts with `prefix`. */
+function resourceNamed(type: string, prefix: string): string {
+  const found = [...deployed.stack.deployed.resources].find(
+    ([logicalId, resource]) => resource.type === type && logicalId.startsWith(prefix),
+  );
+  if (found === undefined) throw new Error(`The deployed stack has no ${type} ${prefix}…`);
+  return found[1].physicalId;
+}
+
+/** Waits until `condition` holds (for work the world does after answering), at most 5 s. */
+async function eventually(condition: () => boolean): Promise<void> {
+  for (const started = Date.now(); !condition();) {
+    if (Date.now() - started > 5_000) throw new Error('timed out waiting for the world');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The state of the stack's alarm `alarmId`, its notifications on the topic, and its history. */
+function alarmOf(alarmId: string) {
+  const name = alarmNameOf(deployed.stack, alarmId);
+  return {
+    name,
+    state: () => world.aws.cloudwatch.alarm(name)?.state,
+    config: () => world.aws.cloudwatch.alarm(name)?.config,
+    notifications: () =>
+      world.aws
+        .publishedMessages(deployed.stack.topicArn)
+        .filter((message) => message.subject === `ALARM: "${name}" in US East (N. Virginia)`),
+    history: () => world.aws.cloudwatch.alarmHistory(name),
+  };
+}
+
 describe('Polytomic, two service users', () => {
   it('rotates twice with zero downtime, revoking each old key and leaving no orphan live key', async () => {
-    const org = polytomic.admin.createOrganization('Acme').id;
-    const userA = polytomic.admin.createUser(org, 'svc-a@acme.test', 'admin').id;
-    const userB = polytomic.admin.createUser(org, 'svc-b@acme.test', 'admin').id;
-    const partnerArn = await createSecret('polytomic/partner', {
-      partnerKey: polytomic.admin.createPartnerKey(),
-    });
-    const arn = await createSecret('polytomic/app', {
-      provider: 'polytomic',
-      apiKey: polytomic.admin.issueUserKey(org, userA),
-      organizationId: org,
-      userId: userA,
-      standbyUserId: userB,
-      baseUrl: polytomic.url,
-      partnerKeySecretId: partnerArn,
-      owner: 'data-platform',
-    });
+    const { org, userA, userB, arn } = await putPolytomicKey('rotation/polytomic');
     const stored = new Set<string>([(await current(arn)).apiKey]);
 
     for (const expectedUser of [userB, userA]) {
@@ -188,13 +195,16 @@ describe('Polytomic, two service users', () => {
       const after = await current(arn);
       stored.add(after.apiKey);
       expect(after).toMatchObject({ userId: expectedUser, owner: 'data-platform' });
-      expect(polytomic.admin.keyStatus(after.apiKey)).toBe('live');
-      expect(polytomic.admin.keyStatus(before.apiKey)).toBe('revoked');
+      expect(world.polytomic.admin.keyStatus(after.apiKey)).toBe('live');
+      expect(world.polytomic.admin.keyStatus(before.apiKey)).toBe('revoked');
       // The only other live user key is the previous user's forced re-issue, which was never stored.
       const storedFingerprints = [...stored].map(fingerprint);
-      const live = polytomic
+      const live = world.polytomic
         .ledger()
-        .filter((entry) => entry.kind === 'user' && entry.status === 'live');
+        .filter(
+          (entry) =>
+            entry.kind === 'user' && entry.organizationId === org && entry.status === 'live',
+        );
       expect(
         live
           .filter((entry) => storedFingerprints.includes(entry.fingerprint))
@@ -202,14 +212,14 @@ describe('Polytomic, two service users', () => {
       ).toEqual([fingerprint(after.apiKey)]);
       expect(live.length).toBeLessThanOrEqual(2);
     }
-    expectNoIssuedKeyInLogs(polytomic);
+    expectNoIssuedKeyInLogs(world.polytomic);
   });
 });
 
 describe('Polytomic under faults', () => {
   it('converges when the key issue commits but its answer is dropped', async () => {
-    const { org, userB, arn } = await polytomicSecret('dropped');
-    polytomic.injectFault({
+    const { org, userB, arn } = await putPolytomicKey('rotation/dropped-answer');
+    world.polytomic.injectFault({
       kind: 'commit-then-drop',
       method: 'POST',
       route: `/api/organizations/${org}/users/${userB}/keys`,
@@ -218,17 +228,24 @@ describe('Polytomic under faults', () => {
     expect(await rotate(arn)).toEqual({ outcome: 'succeeded' });
 
     const after = await current(arn);
-    expect(polytomic.admin.keyStatus(after.apiKey)).toBe('live');
-    expect(polytomic.admin.liveKeysOf(userB).map((e) => e.fingerprint)).toEqual([
+    expect(world.polytomic.admin.keyStatus(after.apiKey)).toBe('live');
+    expect(world.polytomic.admin.liveKeysOf(userB).map((e) => e.fingerprint)).toEqual([
       fingerprint(after.apiKey),
     ]);
-    expectNoIssuedKeyInLogs(polytomic);
+    expectNoIssuedKeyInLogs(world.polytomic);
   });
 
   it('reports a failed revocation, keeps the new key, and the next rotation kills the old one', async () => {
-    const { org, userA, arn } = await polytomicSecret('revocation');
+    const { org, userA, arn } = await putPolytomicKey('rotation/failed-revocation');
     const firstKey = (await current(arn)).apiKey;
-    polytomic.injectFault({
+    const stepFailed = alarmOf(RotationMetric.StepFailed);
+    const revocationFailed = alarmOf(RotationMetric.RevocationFailed);
+    const failuresBefore = world.aws.cloudwatch.metricSum(
+      METRICS_NAMESPACE,
+      RotationMetric.StepFailed,
+      { service: SERVICE_NAME },
+    );
+    world.polytomic.injectFault({
       kind: 'status',
       status: 503,
       method: 'POST',
@@ -237,64 +254,113 @@ describe('Polytomic under faults', () => {
     });
 
     const failed = await rotate(arn);
-    polytomic.clearFaults();
+    world.polytomic.clearFaults();
 
     expect(failed).toMatchObject({ outcome: 'failed', errorType: 'RevocationFailedError' });
-    expect(polytomic.admin.keyStatus((await current(arn)).apiKey)).toBe('live');
-    expect(polytomic.admin.keyStatus(firstKey)).toBe('live');
-    expect(emulator.publishedMessages(topicArn).at(-1)?.message).toContain(fingerprint(firstKey));
+    expect(world.polytomic.admin.keyStatus((await current(arn)).apiKey)).toBe('live');
+    expect(world.polytomic.admin.keyStatus(firstKey)).toBe('live');
+    expect(notices().at(-1)?.message).toContain(fingerprint(firstKey));
+
+    // The failed step is counted under the metric the stack's alarm watches, which notifies the topic.
+    expect(
+      world.aws.cloudwatch.metricSum(METRICS_NAMESPACE, RotationMetric.StepFailed, {
+        service: SERVICE_NAME,
+      }),
+    ).toBeGreaterThan(failuresBefore);
+    for (const alarm of [stepFailed, revocationFailed]) {
+      expect(alarm.state()).toBe('ALARM');
+      expect(alarm.notifications()).toHaveLength(1);
+      expect(alarm.history().map((item) => item.historySummary)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^Alarm updated from (INSUFFICIENT_DATA|OK) to ALARM$/),
+          `Successfully executed action ${deployed.stack.topicArn}`,
+        ]),
+      );
+    }
+
+    // Secrets Manager's RotationFailed event reaches the topic through the stack's rule, and the
+    // rule's alarm notifies too.
+    const rule = resourceNamed('AWS::Events::Rule', 'MonitoringRotationFailureRule');
+    await eventually(() => world.aws.events.deliveries(rule).length > 0);
+    await world.aws.cloudwatch.settled();
+    expect(
+      world.aws.events.deliveries(rule).map((delivery) => [delivery.ok, delivery.targetArn]),
+    ).toEqual([[true, deployed.stack.topicArn]]);
+    const event = world.aws
+      .publishedMessages(deployed.stack.topicArn)
+      .filter((message) => message.message.startsWith('{"version"'))
+      .map((message) => JSON.parse(message.message) as { detail?: Record<string, unknown> })
+      .find((message) => message.detail?.eventName === 'RotationFailed');
+    expect(event?.detail).toMatchObject({ additionalEventData: { SecretId: arn } });
+    const failureEvents = alarmOf('SecretsManagerRotationFailures');
+    expect(failureEvents.state()).toBe('ALARM');
+    expect(failureEvents.notifications()).toHaveLength(1);
 
     // The failed rotation's version is already AWSCURRENT, so the next RotateSecret starts afresh.
     expect(await rotate(arn)).toEqual({ outcome: 'succeeded' });
-    expect(polytomic.admin.keyStatus(firstKey)).toBe('revoked');
+    expect(world.polytomic.admin.keyStatus(firstKey)).toBe('revoked');
     expect(otherLiveKeys(org, (await current(arn)).apiKey)).toHaveLength(1);
-    expectNoIssuedKeyInLogs(polytomic);
+    expectNoIssuedKeyInLogs(world.polytomic);
   });
 
-  it('refuses to rotate a secret whose KMS key is disabled, before calling the vendor', async () => {
-    const keyId = (await kms.send(new CreateKeyCommand({ Description: 'soon disabled' })))
-      .KeyMetadata!.Arn!;
-    const { arn } = await polytomicSecret('disabled-key', {}, keyId);
-    await kms.send(new DisableKeyCommand({ KeyId: keyId }));
+  it("refuses to rotate a secret whose KMS key (the stack's) is disabled, before calling the vendor", async () => {
+    const { arn } = await putPolytomicKey('rotation/disabled-key');
+    const keyId = deployed.stack.kmsKeyArn;
+    await admin.kms.send(new DisableKeyCommand({ KeyId: keyId }));
     const issuesBefore =
-      polytomic.routeCounts()['POST /api/organizations/:org/users/:user/keys'] ?? 0;
+      world.polytomic.routeCounts()['POST /api/organizations/:org/users/:user/keys'] ?? 0;
 
-    const outcome = await rotate(arn);
+    let outcome: Awaited<ReturnType<typeof rotate>>;
+    try {
+      outcome = await rotate(arn);
+    } finally {
+      await admin.kms.send(new EnableKeyCommand({ KeyId: keyId }));
+    }
 
     expect(outcome).toMatchObject({ outcome: 'failed', errorType: 'KmsKeyUnusableError' });
     expect(outcome.errorMessage).toContain('is Disabled');
-    expect(polytomic.routeCounts()['POST /api/organizations/:org/users/:user/keys'] ?? 0).toBe(
-      issuesBefore,
-    );
+    expect(
+      world.polytomic.routeCounts()['POST /api/organizations/:org/users/:user/keys'] ?? 0,
+    ).toBe(issuesBefore);
   });
 
   it('single-user mode: the rotation promotes a new key for the same user and the old one is dead', async () => {
-    const { org, userA, arn } = await polytomicSecret('single', { standbyUserId: undefined });
+    const { org, userA, arn } = await putPolytomicKey('rotation/single-user', {
+      standbyUserId: undefined,
+    });
     const firstKey = (await current(arn)).apiKey;
 
     expect(await rotate(arn)).toEqual({ outcome: 'succeeded' });
 
     const after = await current(arn);
     expect(after.userId).toBe(userA);
-    expect(polytomic.admin.keyStatus(firstKey)).toBe('revoked');
+    expect(world.polytomic.admin.keyStatus(firstKey)).toBe('revoked');
     expect(otherLiveKeys(org, after.apiKey)).toEqual([]);
   });
 });
 
 describe('Poelis, assisted rotation', () => {
   it('promotes the staged key, notifies which key to revoke, and fails with a reminder when nothing is staged', async () => {
-    const org = poelis.admin.createOrganization('Acme').id;
-    poelis.admin.createWorkspace(org, 'Engines');
-    const firstKey = poelis.admin.createKey(org, 'Production A');
-    const arn = await createSecret('poelis/app', {
-      provider: 'poelis',
-      apiKey: firstKey,
-      keyName: 'Production A',
-      baseUrl: poelis.url,
-    });
+    const arn = secretArn('rotation/poelis');
+    const org = world.poelis.admin.createOrganization('Acme').id;
+    world.poelis.admin.createWorkspace(org, 'Engines');
+    const firstKey = world.poelis.admin.createKey(org, 'Production A');
+    await admin.secrets.send(
+      new PutSecretValueCommand({
+        SecretId: arn,
+        SecretString: JSON.stringify({
+          provider: 'poelis',
+          apiKey: firstKey,
+          keyName: 'Production A',
+          baseUrl: world.urls.poelis,
+        }),
+      }),
+    );
+    const manualRevocation = alarmOf(RotationMetric.ManualRevocationRequired);
 
-    const secondKey = poelis.admin.createKey(org, 'Production B');
-    await sm.send(
+    // The operator stages the key they created in the web app.
+    const secondKey = world.poelis.admin.createKey(org, 'Production B');
+    await operator.secrets.send(
       new PutSecretValueCommand({
         SecretId: arn,
         SecretString: JSON.stringify({ apiKey: secondKey, keyName: 'Production B' }),
@@ -304,16 +370,91 @@ describe('Poelis, assisted rotation', () => {
     expect(await rotate(arn)).toEqual({ outcome: 'succeeded' });
 
     expect(await current(arn)).toMatchObject({ apiKey: secondKey, keyName: 'Production B' });
-    const notice = emulator.publishedMessages(topicArn).at(-1);
+    const notice = notices().at(-1);
     expect(notice?.message).toContain(`"Production A" (${fingerprint(firstKey)})`);
-    poelis.admin.revokeKey(org, 'Production A'); // the operator acts on the notice
-    const live = poelis.ledger().filter((entry) => entry.status === 'live');
+    expect(manualRevocation.state()).toBe('ALARM');
+    expect(manualRevocation.notifications()).toHaveLength(1);
+    world.poelis.admin.revokeKey(org, 'Production A'); // the operator acts on the notice
+    const live = world.poelis
+      .ledger()
+      .filter((entry) => entry.organizationId === org && entry.status === 'live');
     expect(live.map((entry) => entry.fingerprint)).toEqual([fingerprint(secondKey)]);
 
     const reminder = await rotate(arn);
     expect(reminder).toMatchObject({ outcome: 'failed', errorType: 'NothingStagedError' });
     expect(reminder.errorMessage).toContain(`api-key-rotator stage ${arn}`);
-    expect(poelis.admin.keyStatus((await current(arn)).apiKey)).toBe('live');
-    expectNoIssuedKeyInLogs(poelis);
+    expect(world.poelis.admin.keyStatus((await current(arn)).apiKey)).toBe('live');
+    expectNoIssuedKeyInLogs(world.poelis);
+  });
+});
+
+describe('what the template gives the function', () => {
+  it("runs the rotation function with the template's role and environment", () => {
+    const { stack } = deployed;
+    const rotation = world.aws.lambda
+      .functions()
+      .find((fn) => fn.arn === stack.rotationFunctionArn);
+    expect(rotation).toMatchObject({ roleArn: stack.rotationRoleArn, reservedConcurrency: 2 });
+    expect(rotation?.environment).toEqual({
+      // The config's origins, replaced by the local world's simulators (on any loopback port).
+      ROTATOR_ALLOWED_ORIGINS: LOCAL_ORIGINS.join(','),
+      ROTATOR_ALLOW_LOOPBACK_HTTP: 'true',
+      ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
+      ROTATOR_NOTIFY_TOPIC_ARN: stack.topicArn,
+      ROTATOR_PARTNER_KEY_SECRET_ID: stack.partnerKeySecretArn,
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    });
+    // Its alarms watch the metric names the function publishes.
+    for (const metricName of [
+      RotationMetric.StepFailed,
+      RotationMetric.RevocationFailed,
+      RotationMetric.ManualRevocationRequired,
+    ]) {
+      expect(alarmOf(metricName).config()).toMatchObject({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensions: [{ name: 'service', value: SERVICE_NAME }],
+      });
+    }
+  });
+
+  it('honours the next-rotation policy the stack sets as a tag: the previous key lives until the next rotation', async () => {
+    // The value does not set revokePrevious: only the stack's tag does.
+    const { org, arn } = await putPolytomicKey('rotation/next-rotation');
+    const { Tags: tags } = await admin.secrets.send(new DescribeSecretCommand({ SecretId: arn }));
+    expect(tags).toContainEqual({ Key: REVOKE_POLICY_TAG, Value: 'next-rotation' });
+    expect(await current(arn)).not.toHaveProperty('revokePrevious');
+    const first = (await current(arn)).apiKey;
+
+    expect(await rotate(arn)).toEqual({ outcome: 'succeeded' });
+    expect(world.polytomic.admin.keyStatus(first)).toBe('live');
+    const second = (await current(arn)).apiKey;
+
+    expect(await rotate(arn)).toEqual({ outcome: 'succeeded' });
+    expect(world.polytomic.admin.keyStatus(first)).toBe('revoked');
+    expect(world.polytomic.admin.keyStatus(second)).toBe('live');
+    // Besides AWSCURRENT, only the kept AWSPREVIOUS is live.
+    expect(otherLiveKeys(org, (await current(arn)).apiKey)).toEqual([fingerprint(second)]);
+  });
+
+  it("lets Secrets Manager invoke the function for the stack's secrets only", () => {
+    const { Statement: statements } = world.aws.lambda.getPolicy(
+      deployed.stack.rotationFunctionArn,
+    );
+    const callers = statements.map((statement) => ({
+      principal: statement.Principal,
+      sourceArn: statement.Condition?.ArnLike?.['AWS:SourceArn'],
+      sourceAccount: statement.Condition?.StringEquals?.['AWS:SourceAccount'],
+    }));
+    expect(callers.sort((a, b) => (String(a.sourceArn) < String(b.sourceArn) ? -1 : 1))).toEqual(
+      Object.values(deployed.stack.secretArns)
+        .sort()
+        .map((arn) => ({
+          principal: { Service: 'secretsmanager.amazonaws.com' },
+          sourceArn: arn,
+          sourceAccount: world.aws.accountId,
+        })),
+    );
   });
 });
