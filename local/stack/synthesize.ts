@@ -73,14 +73,10 @@ function assemblyHash(localConfig: string): string {
   return hash.digest('hex').slice(0, 32);
 }
 
-function runCdkSynth(
-  configFile: string,
-  outdir: string,
-  onProgress: (line: string) => void,
-): Promise<void> {
+/** The environment `cdk synth` runs offline in: no version check, telemetry, credentials or metadata. */
+export function offlineCdkEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    // Offline: no version check, no telemetry, no credentials or instance metadata to find.
+    ...base,
     CDK_DISABLE_VERSION_CHECK: 'true',
     CDK_DISABLE_CLI_TELEMETRY: 'true',
     AWS_EC2_METADATA_DISABLED: 'true',
@@ -93,6 +89,15 @@ function runCdkSynth(
   ]) {
     delete env[name];
   }
+  return env;
+}
+
+function runCdkSynth(
+  configFile: string,
+  outdir: string,
+  onProgress: (line: string) => void,
+): Promise<void> {
+  const env = offlineCdkEnvironment();
   return new Promise((resolve, reject) => {
     const child = spawn(
       join(ROOT, 'node_modules', '.bin', 'cdk'),

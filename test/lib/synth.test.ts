@@ -9,7 +9,7 @@ import type { AuditRunResult } from '../../lambda/audit/handler';
 import { roleSession } from '../../local/aws/authorization';
 import { lambdaCodeFile, loadCloudAssembly } from '../../local/cloudformation';
 import { putFirstPolytomicKey } from '../../local/scenarios';
-import { synthesizeForLocalWorld } from '../../local/stack/synthesize';
+import { offlineCdkEnvironment, synthesizeForLocalWorld } from '../../local/stack/synthesize';
 import { startDeployedWorld } from '../../local/stack/world';
 import { appRoleArn, deployedSecretArn, E2E_CONFIG } from '../support/configs';
 
@@ -32,21 +32,7 @@ describe('npx cdk synth', () => {
     if (!Object.values(bundles).every(existsSync))
       execFileSync('npm', ['run', 'bundle'], { cwd: root, stdio: 'ignore' });
     outdir = mkdtempSync(join(tmpdir(), 'rotator-synth-'));
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      // Offline: no version check, no instance metadata, no credentials to find.
-      CDK_DISABLE_VERSION_CHECK: 'true',
-      CDK_DISABLE_CLI_TELEMETRY: 'true',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    };
-    for (const name of [
-      'AWS_PROFILE',
-      'AWS_ACCESS_KEY_ID',
-      'AWS_SECRET_ACCESS_KEY',
-      'AWS_SESSION_TOKEN',
-    ]) {
-      delete env[name];
-    }
+    const env = offlineCdkEnvironment();
     result = spawnSync('npx', ['cdk', 'synth', '--no-notices', '-q', '-o', outdir], {
       cwd: root,
       env,
