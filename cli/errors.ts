@@ -21,6 +21,8 @@ const DENIED = new Set([
   'ExpiredTokenException',
   'CredentialsProviderError',
 ]);
+/** The denials that name a resource (the others are about the credentials themselves). */
+const ACCESS_DENIED = new Set(['AccessDeniedException', 'AccessDenied']);
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT']);
 const VENDOR_UNAVAILABLE = new Set([
   'VendorUnavailableError',
@@ -45,8 +47,13 @@ export function toCliError(error: unknown, secretId?: string): CliError {
     );
   }
   if (DENIED.has(name)) {
+    // AWS authorizes before it looks the secret up: with a policy conditioned on the secret's
+    // tags (the README's), a name that does not exist is refused, not reported missing.
+    const mistyped = ACCESS_DENIED.has(name)
+      ? ` Check ${subject}'s name or ARN and the region (AWS_REGION) too: AWS refuses a secret that does not exist when your policy is conditioned on its tags.`
+      : '';
     return new CliError(
-      `AWS refused the request (${name}): ${message} Check your credentials and that your role may read and update ${subject} (see the README's operator permissions).`,
+      `AWS refused the request (${name}): ${asSentence(message)} Check your credentials and that your role may read and update ${subject} (see the README's operator permissions).${mistyped}`,
       ExitCode.NotFoundOrDenied,
     );
   }
@@ -59,4 +66,9 @@ export function toCliError(error: unknown, secretId?: string): CliError {
     );
   }
   return new CliError(`${name}: ${message}`, ExitCode.Failed);
+}
+
+/** AWS's messages end without a full stop ("… allows the secretsmanager:X action"). */
+function asSentence(message: string): string {
+  return /[.!?]$/.test(message) ? message : `${message}.`;
 }

@@ -92,7 +92,8 @@ const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9-]+$
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const ORIGIN = /^https:\/\/[a-z0-9.-]+(:\d{1,5})?$/;
 /** With `allowLoopbackHttp`: also plain http to this machine (a local world's simulators). */
-const ORIGIN_OR_LOOPBACK_HTTP = /^(https:\/\/[a-z0-9.-]+|http:\/\/(127\.0\.0\.1|localhost))(:\d{1,5})?$/;
+const ORIGIN_OR_LOOPBACK_HTTP =
+  /^(https:\/\/[a-z0-9.-]+|http:\/\/(127\.0\.0\.1|localhost))(:\d{1,5})?$/;
 const RATE = /^rate\((\d+) (hour|hours|day|days)\)$/;
 const CRON = /^cron\((\S+ ){5}\S+\)$/;
 const WINDOW = /^(\d+)h$/;
@@ -358,7 +359,12 @@ function readPartnerKey(reader: ConfigReader, value: unknown): PartnerKeyConfig 
   const field = 'partnerKey';
   if (value === undefined) return { kind: 'created', secretName: DEFAULT_PARTNER_SECRET_NAME };
   if (!isObject(value)) return reader.fail(field, 'must be an object');
-  reader.rejectUnknownKeys(value, field, ['secretName', 'secretArn', 'kmsKeyArn', 'readerRoleArns']);
+  reader.rejectUnknownKeys(value, field, [
+    'secretName',
+    'secretArn',
+    'kmsKeyArn',
+    'readerRoleArns',
+  ]);
   if (value.secretArn !== undefined) {
     if (value.readerRoleArns !== undefined) {
       reader.fail(

@@ -229,7 +229,11 @@ async function revokeAtPolytomic(
   };
   // Seen from the pending version, its standby is the current user, so revokeKey(pending, pending)
   // re-issues the pending user's key: exactly the orphan, never AWSCURRENT's.
-  await polytomicProvider.revokeKey(pending, pending, context);
+  try {
+    await polytomicProvider.revokeKey(pending, pending, context);
+  } catch (error) {
+    throw partnerKeyRefused(error, pending.partnerKeySecretId ?? context.defaultPartnerKeySecretId);
+  }
   try {
     await polytomicProvider.verifyIdentity(pending, { ...context, token: randomUUID() });
   } catch (error) {
@@ -239,5 +243,18 @@ async function revokeAtPolytomic(
   throw new CliError(
     `Polytomic still accepts the pending key ${fingerprint(pending.apiKey)} after the re-issue; AWSPENDING was left in place. Check the partner key's permissions and run recover again.`,
     ExitCode.Failed,
+  );
+}
+
+/**
+ * Reading the partner key is the only AWS call of a re-issue: a refusal there means the
+ * operator's role is not among the partner key's readers, which the stack's config decides.
+ */
+function partnerKeyRefused(error: unknown, partnerKeySecretId: string | undefined): unknown {
+  const { name, message } = describeError(error);
+  if (name !== 'AccessDeniedException' && name !== 'AccessDenied') return error;
+  return new CliError(
+    `Recovery re-issues the orphaned key with the Polytomic partner key ${partnerKeySecretId ?? '(ROTATOR_PARTNER_KEY_SECRET_ID)'}, and AWS refused your role reading it (${name}): ${message.replace(/\.$/, '')}. Add your role to the deploy config's partnerKey.readerRoleArns and deploy (README "Operator IAM"). Nothing changed: AWSPENDING was left in place.`,
+    ExitCode.NotFoundOrDenied,
   );
 }

@@ -182,9 +182,15 @@ function exitCodeOf(result: RotationResult): ExitCode {
   return ExitCode.Ok;
 }
 
+/**
+ * Where the function logs. The stack gives it its own log group (with retention), which is not
+ * Lambda's default `/aws/lambda/<name>` and whose name CloudFormation generates: only the
+ * function's configuration knows it.
+ */
 function functionLogGroup(functionArn: string | undefined): string {
   const name = functionArn?.split(':')[6];
-  return name === undefined ? 'its CloudWatch log group' : `/aws/lambda/${name}`;
+  if (name === undefined) return 'its CloudWatch log group';
+  return `function ${name}; \`aws lambda get-function-configuration --function-name ${name} --query LoggingConfig.LogGroup\` names its log group`;
 }
 
 /** Progress lines on stderr, each said once, so stdout keeps only the result. */

@@ -158,6 +158,14 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     keys: keyAccess,
     region,
     accountId,
+    functionPolicy: (functionArn) => {
+      if (!lambda?.hasFunction(functionArn)) return undefined;
+      try {
+        return { ...lambda.getPolicy(functionArn) };
+      } catch {
+        return undefined; // a function without a policy
+      }
+    },
   });
   let lambda: LambdaService | undefined;
   let schedules: ScheduleService | undefined;

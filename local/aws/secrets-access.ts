@@ -32,6 +32,8 @@ export interface SecretsAccessOptions {
   readonly keys: KmsAccess;
   readonly region: string;
   readonly accountId: string;
+  /** The function policy of a Lambda function, when Lambda knows it. */
+  readonly functionPolicy?: (functionArn: string) => Record<string, unknown> | undefined;
 }
 
 export class SecretsAccess {
@@ -121,6 +123,20 @@ export class SecretsAccess {
       if (isAwsError(error)) return;
       throw error;
     }
+  }
+
+  /**
+   * RotateSecret's second permission: the caller's `lambda:InvokeFunction` on the rotation
+   * function (RotateSecret API reference, "Required permissions").
+   */
+  async authorizeRotationFunction(principal: Principal, functionArn: string): Promise<void> {
+    const unqualified = functionArn.replace(/:\$LATEST$/, '');
+    await this.options.authorizer.authorize({
+      principal,
+      action: 'lambda:InvokeFunction',
+      resource: unqualified,
+      resourcePolicy: this.options.functionPolicy?.(unqualified),
+    });
   }
 
   /** The pair of calls that validates the caller may use a secret's new key. */

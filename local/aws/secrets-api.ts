@@ -282,19 +282,21 @@ export function secretsOperations(
       return { SecretList: page.items.map(secretListEntry), NextToken: page.nextToken };
     },
 
-    RotateSecret: (input) => {
+    RotateSecret: async (input, { principal }) => {
       const secret = store.findActive(secretId(input));
       const token = input.optionalString('ClientRequestToken', TOKEN);
       const lambdaArn = input.optionalString('RotationLambdaARN', { max: 2048 });
       const rules = readRotationRules(input);
       const rotateImmediately = input.optionalBoolean('RotateImmediately') ?? true;
       rotations.assertNoIncompleteRotation(secret);
-      if (lambdaArn === undefined && secret.rotationLambdaArn === undefined) {
+      const functionArn = lambdaArn ?? secret.rotationLambdaArn;
+      if (functionArn === undefined) {
         throw new AwsError(
           'InvalidRequestException',
           'No Lambda rotation function ARN is associated with this secret.',
         );
       }
+      await access.authorizeRotationFunction(principal, functionArn);
       if (lambdaArn !== undefined) secret.rotationLambdaArn = lambdaArn;
       if (rules !== undefined) secret.rotationRules = rules;
       secret.rotationEnabled = true;

@@ -1,6 +1,7 @@
 /**
  * The bundled binary (dist/cli/index.js, built by `npm run bundle`) run as a process against
- * the local world, configured only through the SDK's standard variables and the rotator's own.
+ * the deployed local world, configured only through the SDK's standard variables (the operator
+ * role's session credentials among them) and the rotator's own.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -8,20 +9,19 @@ import { join } from 'node:path';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { ExitCode } from '../../cli/exit-codes';
 import { fingerprint } from '../../lambda/shared/fingerprint';
-import {
-  configureRotation,
-  createCustomerManagedKey,
-  provisionPoelisSecret,
-} from '../../local/scenarios';
+import type { SessionCredentials } from '../../local/aws/iam';
 import { startCliWorld, type CliWorld } from './support/cli-world';
 
 const BINARY = join(__dirname, '..', '..', 'dist', 'cli', 'index.js');
 
 let cli: CliWorld;
+/** A session of the operator role, as `aws sts assume-role` would hand it out. */
+let operator: SessionCredentials;
 
 beforeAll(async () => {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run \`npm run bundle\` first.`);
   cli = await startCliWorld();
+  operator = cli.stack.credentialsFor(cli.stack.operatorRoleArn, 'cli-binary');
 });
 
 afterAll(async () => {
@@ -41,10 +41,11 @@ function runBinary(argv: readonly string[], stdin = ''): Promise<ProcessRun> {
       PATH: process.env.PATH,
       AWS_ENDPOINT_URL: cli.world.urls.aws,
       AWS_REGION: cli.world.aws.region,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ACCESS_KEY_ID: operator.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: operator.secretAccessKey,
+      AWS_SESSION_TOKEN: operator.sessionToken,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      ...cli.world.rotationEnvironment(),
+      ...cli.environment,
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -74,37 +75,37 @@ it('prints help and exits 0', async () => {
 });
 
 it('stages, rotates, verifies and reports a Poelis secret, with exit codes the shell sees', async () => {
-  const kmsKeyId = await createCustomerManagedKey(cli.clients);
-  const secret = await provisionPoelisSecret(cli.world, cli.clients, {
-    name: 'bin/poelis',
-    kmsKeyId,
-  });
-  await configureRotation(cli.clients, secret.secretArn, cli.rotationFunctionArn);
-  await cli.world.aws.waitForRotations(secret.secretArn);
+  const secret = await cli.poelisSecret();
+  const { name } = secret;
   const newKey = cli.world.poelis.admin.createKey(secret.organizationId, 'Binary B');
 
-  const staged = await runBinary(['stage', 'bin/poelis', '--name', 'Binary B'], `${newKey}\n`);
+  const staged = await runBinary(['stage', name, '--name', 'Binary B'], `${newKey}\n`);
   expect(staged).toMatchObject({ exitCode: ExitCode.Ok, stderr: '' });
   expect(staged.stdout).toContain(fingerprint(newKey));
 
-  const rotated = await runBinary(['rotate', 'bin/poelis', '--wait', '--interval', '0.1']);
+  const rotated = await runBinary(['rotate', name, '--wait', '--interval', '0.1']);
   expect(rotated.exitCode).toBe(ExitCode.Ok);
   // The emulator's history is found at the loopback AWS_ENDPOINT_URL: steps show as they finish.
   expect(rotated.stderr).toContain('testSecret done');
-  const current = await cli.clients.secrets.send(
+  const current = await cli.inspector.secrets.send(
     new GetSecretValueCommand({ SecretId: secret.secretArn }),
   );
   expect(JSON.parse(current.SecretString ?? '{}')).toMatchObject({ apiKey: newKey });
 
-  const live = await runBinary(['verify', 'bin/poelis']);
+  const live = await runBinary(['verify', name]);
   expect(live.exitCode).toBe(ExitCode.Failed);
   cli.world.poelis.admin.revokeKey(secret.organizationId, secret.keyName);
-  expect((await runBinary(['verify', 'bin/poelis'])).exitCode).toBe(ExitCode.Ok);
+  expect((await runBinary(['verify', name])).exitCode).toBe(ExitCode.Ok);
 
   const status = await runBinary(['status', '--json']);
   expect(status.exitCode).toBe(ExitCode.Ok);
-  expect(JSON.parse(status.stdout)).toEqual([
-    expect.objectContaining({ name: 'bin/poelis', lastFailureKnown: true, lastFailure: null }),
+  const entries = JSON.parse(status.stdout) as { name: string }[];
+  // Every secret of the deployed stack, and only those: the others still hold their placeholder.
+  expect(entries.map((entry) => entry.name)).toEqual(
+    cli.stack.config.secrets.map((s) => s.name).sort((a, b) => a.localeCompare(b)),
+  );
+  expect(entries.filter((entry) => entry.name === name)).toEqual([
+    expect.objectContaining({ name, lastFailureKnown: true, lastFailure: null }),
   ]);
   // Not a terminal: no colour codes.
   expect((await runBinary(['status'])).stdout).not.toContain('\u001b[');

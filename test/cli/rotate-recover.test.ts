@@ -1,6 +1,7 @@
 /**
- * `rotate` and `recover` against the local world: rotations run the bundled function against
- * the vendor simulators; failures are made with vendor faults and an empty STAGED label.
+ * `rotate` and `recover` in the deployed local world, run as the README's operator role:
+ * rotations run the stack's rotation function against the vendor simulators; failures are made
+ * with vendor faults and an empty STAGED label.
  */
 import {
   DescribeSecretCommand,
@@ -10,59 +11,48 @@ import {
 import { ExitCode } from '../../cli/exit-codes';
 import { noRotationHistory } from '../../cli/rotation-history';
 import { fingerprint } from '../../lambda/shared/fingerprint';
+import { stagePoelisKey } from '../../local/scenarios';
 import {
-  configureRotation,
-  createCustomerManagedKey,
-  provisionPoelisSecret,
-  provisionPolytomicSecret,
-  stagePoelisKey,
-  type PoelisFixture,
-  type PolytomicFixture,
-} from '../../local/scenarios';
-import { startCliWorld, type CliWorld } from './support/cli-world';
+  startCliWorld,
+  type CliWorld,
+  type PoelisSlot,
+  type PolytomicSlot,
+} from './support/cli-world';
 
 let cli: CliWorld;
-let kmsKeyId: string;
 
 beforeAll(async () => {
   cli = await startCliWorld();
-  kmsKeyId = await createCustomerManagedKey(cli.clients);
 });
 
 afterAll(async () => {
   await cli?.close();
 });
 
-async function withRotation<F extends { secretArn: string }>(fixture: F): Promise<F> {
-  await configureRotation(cli.clients, fixture.secretArn, cli.rotationFunctionArn);
-  // Attaching the function runs a configuration test in the background; let it end first.
-  await cli.world.aws.waitForRotations(fixture.secretArn);
-  return fixture;
-}
+const polytomicSecret = (standby = true): Promise<PolytomicSlot> =>
+  cli.polytomicSecret({ standby });
 
-const polytomicSecret = (name: string, standby = true): Promise<PolytomicFixture> =>
-  provisionPolytomicSecret(cli.world, cli.clients, { name, kmsKeyId, standby }).then(withRotation);
-
-const poelisSecret = (name: string): Promise<PoelisFixture> =>
-  provisionPoelisSecret(cli.world, cli.clients, { name, kmsKeyId }).then(withRotation);
+const poelisSecret = (): Promise<PoelisSlot> => cli.poelisSecret();
 
 async function valueAt(
   secretArn: string,
   selector: { VersionStage?: string; VersionId?: string },
 ): Promise<Record<string, string>> {
-  const output = await cli.clients.secrets.send(
+  const output = await cli.inspector.secrets.send(
     new GetSecretValueCommand({ SecretId: secretArn, ...selector }),
   );
   return JSON.parse(output.SecretString ?? '{}') as Record<string, string>;
 }
 
 async function labels(secretArn: string): Promise<Record<string, string[]>> {
-  const output = await cli.clients.secrets.send(new DescribeSecretCommand({ SecretId: secretArn }));
+  const output = await cli.inspector.secrets.send(
+    new DescribeSecretCommand({ SecretId: secretArn }),
+  );
   return output.VersionIdsToStages ?? {};
 }
 
 async function pendingVersionId(secretArn: string): Promise<string | undefined> {
-  const versions = await cli.clients.secrets.send(
+  const versions = await cli.inspector.secrets.send(
     new ListSecretVersionIdsCommand({ SecretId: secretArn }),
   );
   return versions.Versions?.find(
@@ -88,7 +78,7 @@ async function failAtTestSecret(secretArn: string, route: string): Promise<strin
 
 describe('rotate', () => {
   it('--wait follows a Polytomic rotation to the end, showing progress and the new key by fingerprint', async () => {
-    const secret = await polytomicSecret('rotate/polytomic');
+    const secret = await polytomicSecret();
     const before = (await valueAt(secret.secretArn, { VersionStage: 'AWSCURRENT' })).apiKey;
 
     const { exitCode, stdout, stderr } = await cli.run(['rotate', secret.secretArn, '--wait']);
@@ -106,7 +96,7 @@ describe('rotate', () => {
   });
 
   it('without --wait starts the rotation and returns its version at once; --json says so', async () => {
-    const secret = await polytomicSecret('rotate/nowait');
+    const secret = await polytomicSecret();
     const { exitCode, stdout } = await cli.run(['rotate', secret.secretArn, '--json']);
     expect(exitCode).toBe(ExitCode.Ok);
     const result = JSON.parse(stdout) as { outcome: string; versionId: string };
@@ -116,7 +106,7 @@ describe('rotate', () => {
   });
 
   it('--wait exits 1 with the failed step and what to do when nothing is staged, then refuses a second rotation', async () => {
-    const secret = await poelisSecret('rotate/unstaged');
+    const secret = await poelisSecret();
     const failed = await cli.run(['rotate', secret.secretArn, '--wait', '--json']);
     expect(failed.exitCode).toBe(ExitCode.Failed);
     expect(JSON.parse(failed.stdout)).toMatchObject({ outcome: 'failed', rotated: false });
@@ -130,19 +120,25 @@ describe('rotate', () => {
   });
 
   it('--wait exits 4 at its timeout when it cannot see a failure (as against AWS)', async () => {
-    const secret = await poelisSecret('rotate/timeout');
+    const secret = await poelisSecret();
     const { exitCode, stdout } = await cli.run(
       ['rotate', secret.secretArn, '--wait', '--timeout', '0.3', '--interval', '0.05'],
       { history: noRotationHistory },
     );
     expect(exitCode).toBe(ExitCode.Unavailable);
     expect(stdout).toContain('did not finish within 0.3s');
-    expect(stdout).toContain(`/aws/lambda/api-key-rotator-rotation`);
+    // The stack's function logs to its own log group, not /aws/lambda/<name>: the CLI names the
+    // function and the call that finds the group.
+    expect(stdout).toContain(`function ${cli.rotationFunctionName}`);
+    expect(stdout).toContain(
+      `get-function-configuration --function-name ${cli.rotationFunctionName} --query LoggingConfig.LogGroup`,
+    );
+    expect(cli.world.aws.logs.logGroup(cli.rotationLogGroup)).toBeDefined();
     await cli.world.aws.waitForRotations(secret.secretArn);
   });
 
   it('exits 1 and says so when the rotation moved AWSCURRENT but could not revoke the old key', async () => {
-    const secret = await polytomicSecret('rotate/revocation');
+    const secret = await polytomicSecret();
     const first = (await valueAt(secret.secretArn, { VersionStage: 'AWSCURRENT' })).apiKey;
     cli.world.polytomic.injectFault({
       kind: 'status',
@@ -162,6 +158,19 @@ describe('rotate', () => {
     }
   });
 
+  it('--wait completes the first rotation after deploy step 3, the placeholder still AWSPREVIOUS', async () => {
+    const secret = await polytomicSecret();
+    const versions = await labels(secret.secretArn);
+    expect(Object.values(versions)).toContainEqual(['AWSPREVIOUS']);
+
+    const { exitCode, stdout } = await cli.run(['rotate', secret.secretArn, '--wait']);
+
+    expect(stdout).toContain(`Rotated ${secret.secretArn}`);
+    expect(exitCode).toBe(ExitCode.Ok);
+    // The placeholder is no earlier key: the previous-key check passes on the key just replaced.
+    expect((await cli.run(['verify', secret.secretArn])).exitCode).toBe(ExitCode.Ok);
+  });
+
   it('exits 3 for an unknown secret and 2 for a bad option', async () => {
     const unknown = await cli.run(['rotate', 'no/such/secret']);
     expect(unknown.exitCode).toBe(ExitCode.NotFoundOrDenied);
@@ -175,7 +184,7 @@ describe('rotate', () => {
 
 describe('recover', () => {
   it('revokes the orphaned Polytomic key at the vendor, clears AWSPENDING, and the next rotation runs', async () => {
-    const secret = await polytomicSecret('recover/polytomic');
+    const secret = await polytomicSecret();
     const current = (await valueAt(secret.secretArn, { VersionStage: 'AWSCURRENT' })).apiKey;
     const pendingId = await failAtTestSecret(secret.secretArn, '/api/me');
     const orphan = (await valueAt(secret.secretArn, { VersionId: pendingId })).apiKey;
@@ -197,8 +206,8 @@ describe('recover', () => {
   });
 
   it('names the orphaned Poelis key to revoke in the web app and clears AWSPENDING', async () => {
-    const secret = await poelisSecret('recover/poelis');
-    await stagePoelisKey(cli.world, cli.clients, secret, 'Orphan B');
+    const secret = await poelisSecret();
+    await stagePoelisKey(cli.world, cli.admin, secret, 'Orphan B');
     const pendingId = await failAtTestSecret(secret.secretArn, '/v1/public/workspaces');
     const orphan = (await valueAt(secret.secretArn, { VersionId: pendingId })).apiKey;
 
@@ -216,7 +225,7 @@ describe('recover', () => {
   });
 
   it('clears a pending version that holds no key, after a prompt the operator confirms', async () => {
-    const secret = await poelisSecret('recover/prompt');
+    const secret = await poelisSecret();
     expect((await cli.run(['rotate', secret.secretArn, '--wait'])).exitCode).toBe(ExitCode.Failed);
 
     const notTty = await cli.run(['recover', secret.secretArn]);
@@ -236,7 +245,7 @@ describe('recover', () => {
   });
 
   it('refuses to clear a single-user Polytomic pending key, the only live one', async () => {
-    const secret = await polytomicSecret('recover/single', false);
+    const secret = await polytomicSecret(false);
     const pendingId = await failAtTestSecret(secret.secretArn, '/api/me');
     const pending = (await valueAt(secret.secretArn, { VersionId: pendingId })).apiKey;
 
@@ -249,7 +258,7 @@ describe('recover', () => {
   });
 
   it('refuses to clear a single-user Polytomic rotation whose issued key was never stored', async () => {
-    const secret = await polytomicSecret('recover/single-unstored', false);
+    const secret = await polytomicSecret(false);
     const current = (await valueAt(secret.secretArn, { VersionStage: 'AWSCURRENT' })).apiKey;
     // Polytomic issues the key, but the answer never arrives: createSecret stores nothing.
     cli.world.polytomic.injectFault({
@@ -279,7 +288,7 @@ describe('recover', () => {
   });
 
   it('exits 4 and leaves AWSPENDING when Polytomic is down during recovery', async () => {
-    const secret = await polytomicSecret('recover/down');
+    const secret = await polytomicSecret();
     const pendingId = await failAtTestSecret(secret.secretArn, '/api/me');
     cli.world.polytomic.injectFault({ kind: 'reset', method: 'POST', times: 20 });
     try {
@@ -293,7 +302,7 @@ describe('recover', () => {
   });
 
   it('has nothing to do for a healthy secret, and exits 3 for an unknown one', async () => {
-    const secret = await polytomicSecret('recover/healthy');
+    const secret = await polytomicSecret();
     const healthy = await cli.run(['recover', secret.secretArn]);
     expect(healthy.exitCode).toBe(ExitCode.Ok);
     expect(healthy.stdout).toContain('Nothing to recover');

@@ -1,47 +1,45 @@
 /**
- * `status`, `stage` and `verify` against the local world: the bundled rotation function, the AWS
- * emulator and the vendor simulators, with the CLI run in-process.
+ * `status`, `stage` and `verify` in the deployed local world: the stack's rotation function, the
+ * AWS emulator authorizing every call, and the vendor simulators, with the CLI run in-process as
+ * the README's operator role.
  */
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { ExitCode } from '../../cli/exit-codes';
 import { noRotationHistory } from '../../cli/rotation-history';
 import { fingerprint } from '../../lambda/shared/fingerprint';
+import { stagePoelisKey } from '../../local/scenarios';
 import {
-  configureRotation,
-  createCustomerManagedKey,
-  localClients,
-  provisionPoelisSecret,
-  provisionPolytomicSecret,
-  stagePoelisKey,
-  type LocalClients,
-  type PoelisFixture,
-} from '../../local/scenarios';
-import { startCliWorld, type CliWorld } from './support/cli-world';
+  startCliWorld,
+  WEEKLY_POLYTOMIC_SLOT,
+  type CliWorld,
+  type PoelisSlot,
+  type SignedClients,
+} from './support/cli-world';
 
 let cli: CliWorld;
-let kmsKeyId: string;
-let restricted: LocalClients;
+let restricted: SignedClients;
 
 beforeAll(async () => {
   cli = await startCliWorld();
-  kmsKeyId = await createCustomerManagedKey(cli.clients);
-  // An operator whose access key the deny rules below name; the rotation function is unaffected.
-  restricted = localClients(cli.world, 'restricted-operator');
+  // An operator session whose access key the deny rules below name; the rotation function and
+  // the operator's other sessions are unaffected.
+  restricted = cli.clientsAs(cli.stack.operatorRoleArn, 'restricted-operator');
 });
 
 afterAll(async () => {
-  restricted?.destroy();
   await cli?.close();
 });
 
 async function currentValue(secretArn: string): Promise<Record<string, string>> {
-  const output = await cli.clients.secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
+  const output = await cli.inspector.secrets.send(
+    new GetSecretValueCommand({ SecretId: secretArn }),
+  );
   return JSON.parse(output.SecretString ?? '{}') as Record<string, string>;
 }
 
 async function stagedValue(secretArn: string): Promise<Record<string, string> | undefined> {
   try {
-    const output = await cli.clients.secrets.send(
+    const output = await cli.inspector.secrets.send(
       new GetSecretValueCommand({ SecretId: secretArn, VersionStage: 'STAGED' }),
     );
     return JSON.parse(output.SecretString ?? '{}') as Record<string, string>;
@@ -50,32 +48,21 @@ async function stagedValue(secretArn: string): Promise<Record<string, string> | 
   }
 }
 
-async function poelisSecret(name: string): Promise<PoelisFixture> {
-  const fixture = await provisionPoelisSecret(cli.world, cli.clients, { name, kmsKeyId });
-  await configureRotation(cli.clients, fixture.secretArn, cli.rotationFunctionArn);
-  // Attaching the function runs a configuration test in the background; let it end first.
-  await cli.world.aws.waitForRotations(fixture.secretArn);
-  return fixture;
-}
+const poelisSecret = (): Promise<PoelisSlot> => cli.poelisSecret();
 
 describe('status', () => {
   it('lists every managed secret with its provider, key fingerprints, schedule and revoke policy', async () => {
-    const polytomic = await provisionPolytomicSecret(cli.world, cli.clients, {
-      name: 'status/polytomic',
-      kmsKeyId,
+    // The slot the config schedules rate(7 days) with a 3h window and revokePolicy next-rotation.
+    const polytomic = await cli.polytomicSecret({
+      name: WEEKLY_POLYTOMIC_SLOT,
       revokePrevious: 'next-rotation',
     });
-    await configureRotation(cli.clients, polytomic.secretArn, cli.rotationFunctionArn, {
-      schedule: 'rate(7 days)',
-      window: '3h',
-    });
-    await cli.world.aws.waitForRotations(polytomic.secretArn);
-    const poelis = await poelisSecret('status/poelis');
+    const poelis = await poelisSecret();
 
     const { exitCode, stdout } = await cli.run(['status']);
 
     expect(exitCode).toBe(ExitCode.Ok);
-    expect(stdout).toContain('status/polytomic');
+    expect(stdout).toContain(polytomic.name);
     expect(stdout).toContain(
       `AWSCURRENT ${fingerprint((await currentValue(polytomic.secretArn)).apiKey)}`,
     );
@@ -85,12 +72,13 @@ describe('status', () => {
     expect(stdout).toContain(
       `"${poelis.keyName}" (${fingerprint((await currentValue(poelis.secretArn)).apiKey)})`,
     );
+    expect(stdout).toContain(poelis.name);
     // The partner-key secret is not managed, so it is not listed.
-    expect(stdout).not.toContain('status/polytomic/partner-key');
+    expect(stdout).not.toContain('api-key-rotator/polytomic-partner-key');
   });
 
   it('reports named secrets as JSON, with last failure unknown when there is no history', async () => {
-    const poelis = await poelisSecret('status/json');
+    const poelis = await poelisSecret();
     const { exitCode, stdout } = await cli.run(['status', poelis.secretArn, '--json'], {
       history: noRotationHistory,
     });
@@ -98,7 +86,7 @@ describe('status', () => {
     expect(exitCode).toBe(ExitCode.Ok);
     const [entry] = JSON.parse(stdout) as Record<string, unknown>[];
     expect(entry).toMatchObject({
-      name: 'status/json',
+      name: poelis.name,
       provider: 'poelis',
       rotationEnabled: true,
       schedule: 'rate(30 days)',
@@ -112,12 +100,14 @@ describe('status', () => {
           fingerprint: fingerprint((await currentValue(poelis.secretArn)).apiKey),
           keyName: poelis.keyName,
         },
+        // What the stack created the secret with, before the first key was put.
+        { labels: ['AWSPREVIOUS'], problem: 'placeholder, no key stored yet' },
       ],
     });
   });
 
   it('exits 1 and names the stuck version and the failed step when a rotation stopped half-way', async () => {
-    const poelis = await poelisSecret('status/stuck');
+    const poelis = await poelisSecret();
     const rotation = await cli.run(['rotate', poelis.secretArn]);
     expect(rotation.exitCode).toBe(ExitCode.Ok);
     await cli.world.aws.waitForRotations(poelis.secretArn);
@@ -141,13 +131,15 @@ describe('status', () => {
     const { exitCode, stdout } = await cli.run(['status', 'no/such/secret']);
     expect(exitCode).toBe(ExitCode.NotFoundOrDenied);
     expect(stdout).toContain("Check secret no/such/secret's name or ARN and the region");
+    // As on AWS: the README's policy is conditioned on the tag, so a missing secret is refused.
+    expect(stdout).toContain('AccessDeniedException');
   });
 
   it('exits 3 when AWS denies reading the secret value', async () => {
-    const poelis = await poelisSecret('status/denied');
+    const poelis = await poelisSecret();
     cli.world.aws.denyAccess({
       action: 'secretsmanager:GetSecretValue',
-      accessKeyId: 'restricted-operator',
+      accessKeyId: restricted.credentials.accessKeyId,
     });
     try {
       const { exitCode, stdout } = await cli.run(['status', poelis.secretArn], {
@@ -164,13 +156,13 @@ describe('status', () => {
 
 describe('permissions', () => {
   it('exits 3 when AWS denies rotating or staging, and changes nothing', async () => {
-    const poelis = await poelisSecret('denied/writes');
+    const poelis = await poelisSecret();
     const key = cli.world.poelis.admin.createKey(poelis.organizationId, 'Denied');
     const rotationsBefore = cli.world.aws.rotationHistory(poelis.secretArn).length;
     for (const action of ['RotateSecret', 'PutSecretValue']) {
       cli.world.aws.denyAccess({
         action: `secretsmanager:${action}`,
-        accessKeyId: 'restricted-operator',
+        accessKeyId: restricted.credentials.accessKeyId,
       });
     }
     try {
@@ -191,7 +183,7 @@ describe('permissions', () => {
 
 describe('stage', () => {
   it('verifies a key from stdin at Poelis and stores it as STAGED, printing only its fingerprint', async () => {
-    const poelis = await poelisSecret('stage/ok');
+    const poelis = await poelisSecret();
     const newKey = cli.world.poelis.admin.createKey(poelis.organizationId, 'Production B');
 
     const { exitCode, stdout } = await cli.run(
@@ -210,8 +202,8 @@ describe('stage', () => {
   });
 
   it('names the staged key it replaces, and the next rotation promotes the new one', async () => {
-    const poelis = await poelisSecret('stage/replace');
-    await stagePoelisKey(cli.world, cli.clients, poelis, 'Old stage');
+    const poelis = await poelisSecret();
+    await stagePoelisKey(cli.world, cli.admin, poelis, 'Old stage');
     const oldStaged = (await stagedValue(poelis.secretArn))?.apiKey ?? '';
     const newKey = cli.world.poelis.admin.createKey(poelis.organizationId, 'New stage');
 
@@ -230,7 +222,7 @@ describe('stage', () => {
   });
 
   it('refuses a malformed key with exit 2 and stores nothing', async () => {
-    const poelis = await poelisSecret('stage/malformed');
+    const poelis = await poelisSecret();
     const { exitCode, stderr } = await cli.run(['stage', poelis.secretArn], {
       stdin: 'poelis_api_short\n',
     });
@@ -241,7 +233,7 @@ describe('stage', () => {
   });
 
   it('refuses empty stdin and a key given as an argument with exit 2', async () => {
-    const poelis = await poelisSecret('stage/empty');
+    const poelis = await poelisSecret();
     const empty = await cli.run(['stage', poelis.secretArn], { stdin: '' });
     expect(empty.exitCode).toBe(ExitCode.Usage);
     expect(empty.stderr).toContain('No key on stdin');
@@ -253,7 +245,7 @@ describe('stage', () => {
   });
 
   it('exits 1 when Poelis rejects the key (revoked), and 4 when Poelis is down', async () => {
-    const poelis = await poelisSecret('stage/vendor');
+    const poelis = await poelisSecret();
     const revoked = cli.world.poelis.admin.createKey(poelis.organizationId, 'Revoked');
     cli.world.poelis.admin.revokeKey(poelis.organizationId, 'Revoked');
     const rejected = await cli.run(['stage', poelis.secretArn], { stdin: revoked });
@@ -278,10 +270,7 @@ describe('stage', () => {
   });
 
   it('refuses to stage into a Polytomic secret, and exits 3 for an unknown secret', async () => {
-    const polytomic = await provisionPolytomicSecret(cli.world, cli.clients, {
-      name: 'stage/polytomic',
-      kmsKeyId,
-    });
+    const polytomic = await cli.polytomicSecret();
     const wrong = await cli.run(['stage', polytomic.secretArn], { stdin: 'x' });
     expect(wrong.exitCode).toBe(ExitCode.Usage);
     expect(wrong.stderr).toContain('only Poelis keys are staged');
@@ -293,8 +282,8 @@ describe('stage', () => {
 
 describe('verify', () => {
   it("passes once a Poelis rotation's old key is revoked, and fails while it is still live", async () => {
-    const poelis = await poelisSecret('verify/poelis');
-    await stagePoelisKey(cli.world, cli.clients, poelis, 'Verify B');
+    const poelis = await poelisSecret();
+    await stagePoelisKey(cli.world, cli.admin, poelis, 'Verify B');
     expect((await cli.run(['rotate', poelis.secretArn, '--wait'])).exitCode).toBe(ExitCode.Ok);
 
     const live = await cli.run(['verify', poelis.secretArn, '--json']);
@@ -315,8 +304,27 @@ describe('verify', () => {
     expect(clean.stdout).not.toContain('FAIL');
   });
 
+  it("passes once a Polytomic rotation revoked the previous key, in the stack's key", async () => {
+    const polytomic = await cli.polytomicSecret();
+    const before = (await currentValue(polytomic.secretArn)).apiKey;
+    expect((await cli.run(['rotate', polytomic.secretArn, '--wait'])).exitCode).toBe(ExitCode.Ok);
+
+    const { exitCode, stdout } = await cli.run(['verify', polytomic.secretArn, '--json']);
+
+    expect(exitCode).toBe(ExitCode.Ok);
+    const findings = (JSON.parse(stdout) as { findings: Record<string, string>[] }).findings;
+    expect(findings.map((f) => f.outcome)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
+    expect(findings.find((f) => f.check === 'previous-key-revoked')).toMatchObject({
+      keyFingerprint: fingerprint(before),
+    });
+    expect(findings.find((f) => f.check === 'encryption-key-ok')?.message).toContain(
+      cli.stack.kmsKeyArn,
+    );
+    expect(cli.world.polytomic.admin.keyStatus(before)).toBe('revoked');
+  });
+
   it('exits 4 when the vendor is down, and 3 for an unknown secret', async () => {
-    const poelis = await poelisSecret('verify/down');
+    const poelis = await poelisSecret();
     cli.world.poelis.injectFault({ kind: 'reset', route: '/v1/public/workspaces', times: 20 });
     try {
       const down = await cli.run(['verify', poelis.secretArn]);
