@@ -106,6 +106,22 @@ function denialWording(decision: AuthorizationDecision, request: AuthorizationRe
     : `because no resource-based policy allows the ${request.action} action`;
 }
 
+const parsedPolicies = new Map<string, PolicyDocument>();
+
+/**
+ * A policy document parsed from its text, the same object for the same text, so the authorizer
+ * can key its cache by identity (a world holds a few dozen distinct policies).
+ */
+export function parsePolicyText(text: string): PolicyDocument {
+  let policy = parsedPolicies.get(text);
+  if (policy === undefined) {
+    policy = JSON.parse(text) as PolicyDocument;
+    if (parsedPolicies.size > 10_000) parsedPolicies.clear();
+    parsedPolicies.set(text, policy);
+  }
+  return policy;
+}
+
 /**
  * Evaluates requests with the IAM evaluator.
  *
@@ -115,11 +131,30 @@ function denialWording(decision: AuthorizationDecision, request: AuthorizationRe
  */
 export class Authorizer {
   private readonly cache = new Map<string, Promise<AuthorizationDecision>>();
+  /** Each policy object's text (lower case, for referencedContext) and a short id for cache keys. */
+  private readonly policyInfo = new WeakMap<object, { id: number; lowerText: string }>();
+  private readonly policyIds = new Map<string, number>();
 
   constructor(
     private readonly identities: IdentityPolicySource,
     private readonly options: AuthorizerOptions = {},
   ) {}
+
+  /** A policy's text and id, computed once per policy object (and once per distinct text). */
+  private infoOf(policy: PolicyDocument): { id: number; lowerText: string } {
+    let info = this.policyInfo.get(policy);
+    if (info === undefined) {
+      const text = JSON.stringify(policy);
+      let id = this.policyIds.get(text);
+      if (id === undefined) {
+        id = this.policyIds.size + 1;
+        this.policyIds.set(text, id);
+      }
+      info = { id, lowerText: text.toLowerCase() };
+      this.policyInfo.set(policy, info);
+    }
+    return info;
+  }
 
   /** Forgets every cached decision; call it whenever a policy changes. */
   invalidate(): void {
@@ -132,10 +167,24 @@ export class Authorizer {
       request.principal.kind === 'role'
         ? this.identities.identityPolicies(request.principal.roleArn)
         : [];
-    const key = JSON.stringify([request, identityPolicies]);
+    const policies = [request.resourcePolicy, ...identityPolicies.map(({ policy }) => policy)].map(
+      (policy) => (policy === undefined ? undefined : this.infoOf(policy)),
+    );
+    const relevant = { ...request, context: referencedContext(request.context, policies) };
+    const principal =
+      request.principal.kind === 'role' ? request.principal.arn : request.principal.service;
+    const key = JSON.stringify([
+      principal,
+      request.action,
+      request.resource,
+      request.resourceAccount,
+      relevant.context,
+      identityPolicies.map(({ name }) => name),
+      policies.map((info) => info?.id),
+    ]);
     let decision = this.cache.get(key);
     if (decision === undefined) {
-      decision = this.evaluate(request, identityPolicies);
+      decision = this.evaluate(relevant, identityPolicies);
       this.cache.set(key, decision);
     }
     return decision;
@@ -216,6 +265,26 @@ export class Authorizer {
       deniedBy: ordered.map((reason) => String(reason.policyType)),
     };
   }
+}
+
+/**
+ * The request's context keys that some policy mentions. A condition key no policy names cannot
+ * change the decision, so leaving it out keeps the cache hitting across secret versions (each has
+ * its own `kms:EncryptionContext:SecretVersionId`). Policies with variables (`${aws:…}`) keep all.
+ */
+function referencedContext(
+  context: AuthorizationRequest['context'],
+  policies: readonly ({ lowerText: string } | undefined)[],
+): Readonly<Record<string, string | readonly string[]>> {
+  if (context === undefined) return {};
+  const texts = policies.flatMap((info) => (info === undefined ? [] : [info.lowerText]));
+  if (texts.some((text) => text.includes('${'))) return context;
+  return Object.fromEntries(
+    Object.entries(context).filter(([name]) => {
+      const quoted = `"${name.toLowerCase()}"`;
+      return texts.some((text) => text.includes(quoted));
+    }),
+  );
 }
 
 /** Names the policy type and statement that denied, from the evaluator's denial reasons. */

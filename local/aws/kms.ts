@@ -3,6 +3,7 @@ import type { Clock } from './types';
 import { AwsError } from './errors';
 import { contextBytes, open, seal } from './envelope';
 import { DAY_MS } from './time';
+import { parsePolicyText } from './authorization';
 
 export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion';
 
@@ -142,7 +143,7 @@ export class KmsService {
 
   /** The key policy document of a key. */
   keyPolicy(key: KmsKeyState): Record<string, unknown> {
-    if (key.policy !== undefined) return JSON.parse(key.policy) as Record<string, unknown>;
+    if (key.policy !== undefined) return parsePolicyText(key.policy);
     return key.keyManager === 'AWS' ? this.secretsManagerKeyPolicy() : this.defaultKeyPolicy();
   }
 

@@ -16,7 +16,7 @@
 import type { JsonObject } from './input';
 import type { KmsAccess } from './kms-access';
 import type { SecretsStore, StoredSecret } from './secrets';
-import type { Authorizer, Principal } from './authorization';
+import { parsePolicyText, type Authorizer, type Principal } from './authorization';
 import { SECRETS_MANAGER_ALIAS } from './kms';
 import { AwsError, isAwsError } from './errors';
 
@@ -95,9 +95,7 @@ export class SecretsAccess {
       resource: secret.arn,
       resourceAccount: this.options.accountId,
       resourcePolicy:
-        secret.resourcePolicy === undefined
-          ? undefined
-          : (JSON.parse(secret.resourcePolicy) as Record<string, unknown>),
+        secret.resourcePolicy === undefined ? undefined : parsePolicyText(secret.resourcePolicy),
       context,
     });
   }
