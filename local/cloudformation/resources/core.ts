@@ -30,10 +30,8 @@ export function coreResourceHandlers({ emulator, deployer }: CoreDependencies): 
   return {
     // AWS::KMS::Key: Ref is the key id; Fn::GetAtt Arn and KeyId (CloudFormation resource reference).
     'AWS::KMS::Key': {
-      async create({ logicalId, properties }) {
+      async create({ properties }) {
         const props = new ResourceProperties(
-          'AWS::KMS::Key',
-          logicalId,
           properties,
           ['Description', 'KeyPolicy', 'BypassPolicyLockoutSafetyCheck', 'KeyUsage', 'KeySpec'],
           // Key material rotation and tags change nothing a local caller can observe.
@@ -62,11 +60,8 @@ export function coreResourceHandlers({ emulator, deployer }: CoreDependencies): 
 
     // AWS::KMS::Alias: Ref is the alias name.
     'AWS::KMS::Alias': {
-      async create({ logicalId, properties }) {
-        const props = new ResourceProperties('AWS::KMS::Alias', logicalId, properties, [
-          'AliasName',
-          'TargetKeyId',
-        ]);
+      async create({ properties }) {
+        const props = new ResourceProperties(properties, ['AliasName', 'TargetKeyId']);
         const aliasName = props.string('AliasName');
         await call('TrentService.CreateAlias', {
           AliasName: aliasName,
@@ -78,8 +73,8 @@ export function coreResourceHandlers({ emulator, deployer }: CoreDependencies): 
 
     // AWS::SecretsManager::Secret: Ref is the secret's ARN; Fn::GetAtt Id is the ARN too.
     'AWS::SecretsManager::Secret': {
-      async create({ logicalId, properties, physicalNameHint }) {
-        const props = new ResourceProperties('AWS::SecretsManager::Secret', logicalId, properties, [
+      async create({ properties, physicalNameHint }) {
+        const props = new ResourceProperties(properties, [
           'Name',
           'Description',
           'KmsKeyId',
@@ -106,13 +101,12 @@ export function coreResourceHandlers({ emulator, deployer }: CoreDependencies): 
 
     // AWS::SecretsManager::ResourcePolicy: PutResourcePolicy; Ref is the secret's ARN.
     'AWS::SecretsManager::ResourcePolicy': {
-      async create({ logicalId, properties }) {
-        const props = new ResourceProperties(
-          'AWS::SecretsManager::ResourcePolicy',
-          logicalId,
-          properties,
-          ['SecretId', 'ResourcePolicy', 'BlockPublicPolicy'],
-        );
+      async create({ properties }) {
+        const props = new ResourceProperties(properties, [
+          'SecretId',
+          'ResourcePolicy',
+          'BlockPublicPolicy',
+        ]);
         const secretId = props.string('SecretId');
         await call('secretsmanager.PutResourcePolicy', {
           SecretId: secretId,
@@ -125,13 +119,13 @@ export function coreResourceHandlers({ emulator, deployer }: CoreDependencies): 
 
     // AWS::SecretsManager::RotationSchedule: RotateSecret; RotateImmediatelyOnUpdate defaults to true.
     'AWS::SecretsManager::RotationSchedule': {
-      async create({ logicalId, properties }) {
-        const props = new ResourceProperties(
-          'AWS::SecretsManager::RotationSchedule',
-          logicalId,
-          properties,
-          ['SecretId', 'RotationLambdaARN', 'RotationRules', 'RotateImmediatelyOnUpdate'],
-        );
+      async create({ properties }) {
+        const props = new ResourceProperties(properties, [
+          'SecretId',
+          'RotationLambdaARN',
+          'RotationRules',
+          'RotateImmediatelyOnUpdate',
+        ]);
         const rules = props.optionalObject('RotationRules');
         if (rules) {
           props.onlyKeys('RotationRules', rules, [
@@ -161,10 +155,8 @@ export function coreResourceHandlers({ emulator, deployer }: CoreDependencies): 
 
     // AWS::IAM::Role: Ref is the role name; Fn::GetAtt Arn and RoleId.
     'AWS::IAM::Role': {
-      async create({ logicalId, properties, physicalNameHint }) {
+      async create({ properties, physicalNameHint }) {
         const props = new ResourceProperties(
-          'AWS::IAM::Role',
-          logicalId,
           properties,
           ['AssumeRolePolicyDocument', 'Description', 'ManagedPolicyArns', 'Policies', 'RoleName'],
           ['MaxSessionDuration', 'Tags', 'Path'],
@@ -184,9 +176,7 @@ export function coreResourceHandlers({ emulator, deployer }: CoreDependencies): 
             typeof PolicyDocument !== 'object' ||
             PolicyDocument === null
           ) {
-            throw new Error(
-              `${logicalId} (AWS::IAM::Role): Policies need PolicyName and PolicyDocument`,
-            );
+            throw new Error(`Policies need PolicyName and PolicyDocument`);
           }
           emulator.iam.putRolePolicy(
             role.arn,
@@ -200,12 +190,8 @@ export function coreResourceHandlers({ emulator, deployer }: CoreDependencies): 
 
     // AWS::IAM::Policy: an inline policy on each role; Ref is the policy's physical id.
     'AWS::IAM::Policy': {
-      async create({ logicalId, properties }) {
-        const props = new ResourceProperties('AWS::IAM::Policy', logicalId, properties, [
-          'PolicyName',
-          'PolicyDocument',
-          'Roles',
-        ]);
+      async create({ properties }) {
+        const props = new ResourceProperties(properties, ['PolicyName', 'PolicyDocument', 'Roles']);
         const policyName = props.string('PolicyName');
         for (const roleName of props.stringList('Roles')) {
           await authorizeIam(

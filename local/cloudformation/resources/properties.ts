@@ -16,8 +16,6 @@ export type JsonRecord = Record<string, unknown>;
 
 export class ResourceProperties {
   constructor(
-    private readonly type: string,
-    private readonly logicalId: string,
     private readonly properties: JsonRecord,
     /** Properties the handler reads and honours. */
     honoured: readonly string[],
@@ -27,16 +25,12 @@ export class ResourceProperties {
     const known = new Set([...honoured, ...recorded]);
     const unknown = Object.keys(properties).filter((name) => !known.has(name));
     if (unknown.length > 0) {
-      throw new UnsupportedPropertyError(
-        `${logicalId} (${type}): the local world does not emulate ${unknown.join(', ')}`,
-      );
+      throw new UnsupportedPropertyError(`the local world does not emulate ${unknown.join(', ')}`);
     }
   }
 
   private fail(name: string, expected: string): never {
-    throw new UnsupportedPropertyError(
-      `${this.logicalId} (${this.type}): ${name} must be ${expected}`,
-    );
+    throw new UnsupportedPropertyError(`${name} must be ${expected}`);
   }
 
   has(name: string): boolean {
@@ -113,7 +107,7 @@ export class ResourceProperties {
     const unknown = Object.keys(object).filter((key) => !known.includes(key));
     if (unknown.length > 0) {
       throw new UnsupportedPropertyError(
-        `${this.logicalId} (${this.type}): the local world does not emulate ${name}.${unknown.join(`, ${name}.`)}`,
+        `the local world does not emulate ${name}.${unknown.join(`, ${name}.`)}`,
       );
     }
   }

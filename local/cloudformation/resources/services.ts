@@ -44,10 +44,8 @@ export function serviceResourceHandlers({
   return {
     // AWS::Lambda::Function: Ref is the name; Fn::GetAtt Arn. The code is the assembly's asset.
     'AWS::Lambda::Function': {
-      async create({ logicalId, properties, physicalNameHint }) {
+      async create({ properties, physicalNameHint }) {
         const props = new ResourceProperties(
-          'AWS::Lambda::Function',
-          logicalId,
           properties,
           [
             'Code',
@@ -67,9 +65,7 @@ export function serviceResourceHandlers({
         );
         const runtime = props.string('Runtime');
         if (!/^nodejs\d+\.x$/.test(runtime)) {
-          throw new UnsupportedPropertyError(
-            `${logicalId} (AWS::Lambda::Function): Runtime ${runtime} is not a Node.js runtime`,
-          );
+          throw new UnsupportedPropertyError(`Runtime ${runtime} is not a Node.js runtime`);
         }
         const handler = props.string('Handler');
         const file = lambdaCodeFile(props.object('Code'), assets, handler);
@@ -101,8 +97,8 @@ export function serviceResourceHandlers({
 
     // AWS::Lambda::Permission: a statement of the function policy.
     'AWS::Lambda::Permission': {
-      async create({ logicalId, properties, physicalNameHint }) {
-        const props = new ResourceProperties('AWS::Lambda::Permission', logicalId, properties, [
+      async create({ properties, physicalNameHint }) {
+        const props = new ResourceProperties(properties, [
           'Action',
           'FunctionName',
           'Principal',
@@ -129,13 +125,13 @@ export function serviceResourceHandlers({
 
     // AWS::Lambda::EventInvokeConfig: retries of asynchronous invocations.
     'AWS::Lambda::EventInvokeConfig': {
-      async create({ logicalId, properties }) {
-        const props = new ResourceProperties(
-          'AWS::Lambda::EventInvokeConfig',
-          logicalId,
-          properties,
-          ['FunctionName', 'Qualifier', 'MaximumRetryAttempts', 'MaximumEventAgeInSeconds'],
-        );
+      async create({ properties }) {
+        const props = new ResourceProperties(properties, [
+          'FunctionName',
+          'Qualifier',
+          'MaximumRetryAttempts',
+          'MaximumEventAgeInSeconds',
+        ]);
         const functionName = functionNameOf(props.string('FunctionName'));
         await authorize(
           'lambda:PutFunctionEventInvokeConfig',
@@ -153,8 +149,8 @@ export function serviceResourceHandlers({
 
     // AWS::Scheduler::Schedule: Fn::GetAtt Arn.
     'AWS::Scheduler::Schedule': {
-      async create({ logicalId, properties, physicalNameHint }) {
-        const props = new ResourceProperties('AWS::Scheduler::Schedule', logicalId, properties, [
+      async create({ properties, physicalNameHint }) {
+        const props = new ResourceProperties(properties, [
           'Name',
           'GroupName',
           'Description',
@@ -210,10 +206,8 @@ export function serviceResourceHandlers({
 
     // AWS::SNS::Topic: Ref is the ARN; Fn::GetAtt TopicArn and TopicName.
     'AWS::SNS::Topic': {
-      async create({ logicalId, properties, physicalNameHint }) {
+      async create({ properties, physicalNameHint }) {
         const props = new ResourceProperties(
-          'AWS::SNS::Topic',
-          logicalId,
           properties,
           ['TopicName', 'DisplayName', 'KmsMasterKeyId'],
           ['Tags'],
@@ -236,11 +230,8 @@ export function serviceResourceHandlers({
 
     // AWS::SNS::TopicPolicy: replaces each topic's access policy.
     'AWS::SNS::TopicPolicy': {
-      async create({ logicalId, properties, physicalNameHint }) {
-        const props = new ResourceProperties('AWS::SNS::TopicPolicy', logicalId, properties, [
-          'PolicyDocument',
-          'Topics',
-        ]);
+      async create({ properties, physicalNameHint }) {
+        const props = new ResourceProperties(properties, ['PolicyDocument', 'Topics']);
         const policy = JSON.stringify(props.object('PolicyDocument'));
         for (const topicArn of props.stringList('Topics')) {
           await sns({
@@ -257,12 +248,8 @@ export function serviceResourceHandlers({
 
     // AWS::SNS::Subscription: Ref is the subscription ARN.
     'AWS::SNS::Subscription': {
-      async create({ logicalId, properties }) {
-        const props = new ResourceProperties('AWS::SNS::Subscription', logicalId, properties, [
-          'TopicArn',
-          'Protocol',
-          'Endpoint',
-        ]);
+      async create({ properties }) {
+        const props = new ResourceProperties(properties, ['TopicArn', 'Protocol', 'Endpoint']);
         const xml = await sns({
           Action: 'Subscribe',
           TopicArn: props.string('TopicArn'),
@@ -276,8 +263,8 @@ export function serviceResourceHandlers({
 
     // AWS::Events::Rule on the default bus: Ref is the name; Fn::GetAtt Arn.
     'AWS::Events::Rule': {
-      async create({ logicalId, properties, physicalNameHint }) {
-        const props = new ResourceProperties('AWS::Events::Rule', logicalId, properties, [
+      async create({ properties, physicalNameHint }) {
+        const props = new ResourceProperties(properties, [
           'Name',
           'Description',
           'EventPattern',
@@ -298,7 +285,7 @@ export function serviceResourceHandlers({
           const { Id, Arn, Input, ...rest } = target as JsonRecord;
           if (Object.keys(rest).length > 0) {
             throw new UnsupportedPropertyError(
-              `${logicalId} (AWS::Events::Rule): the local world does not emulate Targets[].${Object.keys(rest).join(', Targets[].')}`,
+              `the local world does not emulate Targets[].${Object.keys(rest).join(', Targets[].')}`,
             );
           }
           return {
@@ -315,7 +302,7 @@ export function serviceResourceHandlers({
 
     // AWS::CloudWatch::Alarm: Ref is the name; Fn::GetAtt Arn.
     'AWS::CloudWatch::Alarm': {
-      async create({ logicalId, properties, physicalNameHint }) {
+      async create({ properties, physicalNameHint }) {
         await authorize(
           'cloudwatch:PutMetricAlarm',
           `arn:aws:cloudwatch:${region}:${accountId}:alarm:${typeof properties.AlarmName === 'string' ? properties.AlarmName : physicalNameHint}`,
@@ -326,20 +313,15 @@ export function serviceResourceHandlers({
           });
           return { physicalId: alarm.name, attributes: { Arn: alarm.arn } };
         } catch (error) {
-          throw new UnsupportedPropertyError(
-            `${logicalId} (AWS::CloudWatch::Alarm): ${(error as Error).message}`,
-          );
+          throw new UnsupportedPropertyError(`${(error as Error).message}`);
         }
       },
     },
 
     // AWS::CloudWatch::Dashboard: recorded; Ref is the name.
     'AWS::CloudWatch::Dashboard': {
-      async create({ logicalId, properties, physicalNameHint }) {
-        const props = new ResourceProperties('AWS::CloudWatch::Dashboard', logicalId, properties, [
-          'DashboardName',
-          'DashboardBody',
-        ]);
+      async create({ properties, physicalNameHint }) {
+        const props = new ResourceProperties(properties, ['DashboardName', 'DashboardBody']);
         const name = props.optionalString('DashboardName') ?? physicalNameHint;
         await authorize(
           'cloudwatch:PutDashboard',
@@ -352,10 +334,8 @@ export function serviceResourceHandlers({
 
     // AWS::Logs::LogGroup: Ref is the name; Fn::GetAtt Arn (with the trailing `:*`).
     'AWS::Logs::LogGroup': {
-      async create({ logicalId, properties, physicalNameHint }) {
+      async create({ properties, physicalNameHint }) {
         const props = new ResourceProperties(
-          'AWS::Logs::LogGroup',
-          logicalId,
           properties,
           ['LogGroupName', 'RetentionInDays'],
           ['Tags'],
