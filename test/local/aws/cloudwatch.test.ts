@@ -1,3 +1,4 @@
+import { thrown } from './helpers';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Authorizer, type PolicyDocument, type Principal } from '../../../local/aws/authorization';
 import { CloudWatchService, type ServicePublisher } from '../../../local/aws/cloudwatch';
@@ -6,16 +7,6 @@ import { AwsError } from '../../../local/aws/errors';
 import { ManualClock } from '../../../local/aws/types';
 import { AuditMetric } from '../../../lambda/audit/reporting';
 import { RotationMetric } from '../../../lambda/rotation/reporting';
-
-/** What a call throws, for matching an AwsError's `type`. */
-function thrown(call: () => unknown): unknown {
-  try {
-    call();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 const REGION = 'us-east-1';
 const ACCOUNT = '111122223333';

@@ -1,5 +1,5 @@
+import { awsErrorOf, thrownBy } from './helpers';
 import { Authorizer, type PolicyDocument } from '../../../local/aws/authorization';
-import { AwsError } from '../../../local/aws/errors';
 import {
   ScheduleService,
   emptySchedulerState,
@@ -29,26 +29,6 @@ function schedulerTrust(service = 'scheduler.amazonaws.com'): PolicyDocument {
       },
     ],
   };
-}
-
-async function awsErrorOf(call: Promise<unknown>): Promise<AwsError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof AwsError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
-
-function thrownBy(call: () => unknown): AwsError {
-  try {
-    call();
-  } catch (error) {
-    if (error instanceof AwsError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to throw');
 }
 
 let runner: LambdaRunner;

@@ -1,3 +1,4 @@
+import { thrown } from './helpers';
 import type { Principal } from '../../../local/aws/authorization';
 import { CloudWatchService } from '../../../local/aws/cloudwatch';
 import { AwsError } from '../../../local/aws/errors';
@@ -8,16 +9,6 @@ import {
   type PutEventInput,
 } from '../../../local/aws/events';
 import { ManualClock } from '../../../local/aws/types';
-
-/** What a call throws, for matching an AwsError's `type`. */
-function thrown(call: () => unknown): unknown {
-  try {
-    call();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 const REGION = 'us-east-1';
 const ACCOUNT = '111122223333';

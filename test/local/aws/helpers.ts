@@ -1,3 +1,4 @@
+import { AwsError } from '../../../local/aws/errors';
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
@@ -134,4 +135,36 @@ export async function templateStep(sm: SecretsManagerClient, event: RotationEven
       }),
     );
   }
+}
+
+/** What a call throws (undefined when it does not), for matching an error's type. */
+export function thrown(call: () => unknown): unknown {
+  try {
+    call();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+/** The AwsError a call throws. */
+export function thrownBy(call: () => unknown): AwsError {
+  try {
+    call();
+  } catch (error) {
+    if (error instanceof AwsError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to throw');
+}
+
+/** The AwsError a call rejects with. */
+export async function awsErrorOf(call: Promise<unknown>): Promise<AwsError> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof AwsError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
 }

@@ -1,6 +1,6 @@
+import { awsErrorOf } from './helpers';
 import * as path from 'node:path';
 import { Authorizer, roleSession, type PolicyDocument } from '../../../local/aws/authorization';
-import { AwsError } from '../../../local/aws/errors';
 import { IamService, type IamState } from '../../../local/aws/iam';
 import { LambdaRunner, type InvocationReport } from '../../../local/aws/lambda-runner';
 import {
@@ -27,17 +27,6 @@ function allow(action: string, resource: string): PolicyDocument {
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Action: action, Resource: resource }],
   };
-}
-
-/** The AwsError a call rejects with. */
-async function awsErrorOf(call: Promise<unknown>): Promise<AwsError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof AwsError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 let runner: LambdaRunner;
