@@ -37,6 +37,24 @@ export default tseslint.config(
     },
   },
   {
+    // The operator binary ships without the local world, so it cannot know the emulator's routes.
+    files: ['cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/local/**'],
+              message:
+                'cli/ is the shipped operator binary: it may not import the local world; inject local sources through CliDependencies.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/unbound-method': 'off',

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { FunctionEnv } from '../lambda/shared/contracts';
 import { newPoelisOrganization, provisionPoelisSecret } from '../local/scenarios';
 import { formatMs, formatRatio, ratio } from './stats';
 import type { BenchOptions, FigureResult } from './types';
@@ -41,7 +42,7 @@ export async function auditThroughput(options: BenchOptions): Promise<FigureResu
       timeoutMs: AUDIT_TIMEOUT_MS,
       memoryMb: 256,
       environment: bench.world.rotationEnvironment({
-        ROTATOR_EXPECTED_KMS_KEY_ARN: bench.kmsKeyArn,
+        [FunctionEnv.ExpectedKmsKeyArn]: bench.kmsKeyArn,
       }),
     });
     await drainRateLimit(bench, organizationId);

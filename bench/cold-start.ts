@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
+import { FunctionEnv, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/shared/contracts';
 import { bundleSource, bytesByPackage, PROJECT_ROOT, type PackageBytes } from './bundles';
 import {
   formatBytes,
@@ -73,8 +74,8 @@ process.stdout.write(JSON.stringify({ loadMs, rssBytes: process.memoryUsage.rss(
 const LOAD_ENVIRONMENT = {
   PATH: process.env.PATH ?? '',
   AWS_REGION: 'us-east-1',
-  POWERTOOLS_SERVICE_NAME: 'api-key-rotator',
-  POWERTOOLS_METRICS_NAMESPACE: 'ApiKeyRotator',
+  [FunctionEnv.ServiceName]: SERVICE_NAME,
+  [FunctionEnv.MetricsNamespace]: METRICS_NAMESPACE,
 };
 
 interface LoadSample {

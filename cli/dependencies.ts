@@ -2,19 +2,23 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Agent } from 'undici';
 import { HttpClient } from '../lambda/http/client';
+import { builtInProviders, type ProviderRegistry } from '../lambda/providers/registry';
 import { readRotatorConfig } from '../lambda/rotation/config';
 import type { CliIo } from './io';
-import { rotationHistoryFor, type RotationHistory } from './rotation-history';
+import { noRotationHistory, type RotationHistory } from './rotation-history';
 
 /** Everything a command talks to: real clients in the binary, local-world ones in tests. */
 export interface CliDependencies {
   readonly io: CliIo;
   readonly env: NodeJS.ProcessEnv;
-  readonly secretsManager: Pick<SecretsManagerClient, 'send'>;
+  /** A real client: the SDK's paginators accept nothing else. */
+  readonly secretsManager: SecretsManagerClient;
   readonly kms: Pick<KMSClient, 'send'>;
   /** The vendor client: the function's allowlist (ROTATOR_ALLOWED_ORIGINS …) applies here too. */
   readonly vendorHttp: () => HttpClient;
   readonly history: RotationHistory;
+  /** The vendors the CLI knows. @default builtInProviders (Polytomic and Poelis) */
+  readonly providers?: ProviderRegistry;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
 }
@@ -24,11 +28,21 @@ export interface OwnedCliDependencies extends CliDependencies {
   close(): Promise<void>;
 }
 
+/** What a caller of createCliDependencies may supply besides the process's io and environment. */
+export interface CliDependencyOptions {
+  /** Where rotation attempts are read. @default noRotationHistory (what AWS's API tells) */
+  readonly history?: RotationHistory;
+}
+
 /**
  * Real clients: AWS from the SDK's default credential chain and standard settings
  * (AWS_REGION, AWS_ENDPOINT_URL…), vendors through the same HTTP client as the function.
  */
-export function createCliDependencies(io: CliIo, env: NodeJS.ProcessEnv): OwnedCliDependencies {
+export function createCliDependencies(
+  io: CliIo,
+  env: NodeJS.ProcessEnv,
+  options: CliDependencyOptions = {},
+): OwnedCliDependencies {
   const secretsManager = new SecretsManagerClient({});
   const kms = new KMSClient({});
   let agent: Agent | undefined;
@@ -41,7 +55,7 @@ export function createCliDependencies(io: CliIo, env: NodeJS.ProcessEnv): OwnedC
       agent ??= new Agent({ connect: { timeout: 5_000 } });
       return new HttpClient({ policy: readRotatorConfig(env).originPolicy, dispatcher: agent });
     },
-    history: rotationHistoryFor(env),
+    history: options.history ?? noRotationHistory,
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     async close() {
@@ -50,4 +64,9 @@ export function createCliDependencies(io: CliIo, env: NodeJS.ProcessEnv): OwnedC
       await agent?.close();
     },
   };
+}
+
+/** The providers a command uses: the injected registry, else the built-in vendors. */
+export function providersOf(deps: Pick<CliDependencies, 'providers'>): ProviderRegistry {
+  return deps.providers ?? builtInProviders;
 }

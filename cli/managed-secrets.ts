@@ -1,19 +1,15 @@
-import { ListSecretsCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../lambda/shared/tags';
+import { paginateListSecrets, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../lambda/shared/contracts';
 
 /** ARNs of the secrets tagged `api-key-rotator:managed=true`, in name order. */
-export async function listManagedSecrets(
-  client: Pick<SecretsManagerClient, 'send'>,
-): Promise<string[]> {
+export async function listManagedSecrets(client: SecretsManagerClient): Promise<string[]> {
   const found: { name: string; arn: string }[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(
-      new ListSecretsCommand({
-        Filters: [{ Key: 'tag-key', Values: [MANAGED_TAG] }],
-        NextToken: nextToken,
-      }),
-    );
+  // The paginator also stops on the empty or repeated NextToken some compatible endpoints send.
+  const pages = paginateListSecrets(
+    { client, stopOnSameToken: true },
+    { Filters: [{ Key: 'tag-key', Values: [MANAGED_TAG] }] },
+  );
+  for await (const page of pages) {
     for (const secret of page.SecretList ?? []) {
       // The filter matches the tag key by prefix; the value must be exactly "true".
       const managed = (secret.Tags ?? []).some(
@@ -22,7 +18,6 @@ export async function listManagedSecrets(
       if (managed && secret.ARN !== undefined)
         found.push({ name: secret.Name ?? secret.ARN, arn: secret.ARN });
     }
-    nextToken = page.NextToken;
-  } while (nextToken !== undefined);
+  }
   return found.sort((a, b) => a.name.localeCompare(b.name)).map((secret) => secret.arn);
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../lambda/shared/tags';
+import { FunctionEnv, MANAGED_TAG, MANAGED_TAG_VALUE } from '../lambda/shared/contracts';
 import { recoverCommand } from './commands/recover';
 import { rotateCommand } from './commands/rotate';
 import { stageCommand } from './commands/stage';
@@ -19,7 +19,7 @@ Exit codes:
   4  AWS or the vendor is unreachable, or --wait timed out: try again later
 
 AWS settings come from the SDK's standard sources: credentials chain, AWS_REGION,
-AWS_ENDPOINT_URL. Vendor calls obey ROTATOR_ALLOWED_ORIGINS and ROTATOR_ALLOW_LOOPBACK_HTTP.
+AWS_ENDPOINT_URL. Vendor calls obey ${FunctionEnv.AllowedOrigins} and ${FunctionEnv.AllowLoopbackHttp}.
 Keys are never printed: they are named by fingerprint (first 8 hex of SHA-256) and Poelis name.
 `;
 

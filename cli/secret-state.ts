@@ -1,18 +1,13 @@
-import {
-  DescribeSecretCommand,
-  type DescribeSecretCommandOutput,
-  type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { readSecretMetadata, type SecretMetadata } from '../lambda/aws/secret-metadata';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, SecretsStore } from '../lambda/aws/secrets';
 import { describeError } from '../lambda/shared/errors';
 import { fingerprint } from '../lambda/shared/fingerprint';
-import { keyReference, type KeyReference } from '../lambda/shared/key-reference';
+import type { KeyReference } from '../lambda/shared/key-reference';
+import type { ProviderRegistry } from '../lambda/providers/registry';
 import {
-  isPlaceholderSecret,
-  parseSecret,
-  parseStagedKey,
+  parseStagedKeyEnvelope,
   STAGED_LABEL,
-  type ProviderName,
   resolveRevokePolicy,
   type RevokePolicy,
   type RotatedSecret,
@@ -21,7 +16,7 @@ import {
 /** The labels whose versions hold keys, in the order the CLI shows them. */
 export const KEY_LABELS: readonly string[] = [AWSCURRENT, AWSPENDING, AWSPREVIOUS, STAGED_LABEL];
 
-/** A labelled version, its key named by fingerprint (and Poelis key name), never by value. */
+/** A labelled version, its key named by fingerprint (and the vendor's key name), never by value. */
 export interface KeyVersion {
   readonly versionId: string;
   readonly labels: readonly string[];
@@ -35,7 +30,7 @@ export interface KeyVersion {
 export interface SecretState {
   readonly arn: string;
   readonly name: string;
-  readonly provider: ProviderName | undefined;
+  readonly provider: string | undefined;
   readonly rotationEnabled: boolean;
   readonly rotationFunctionArn: string | undefined;
   /** `rate(30 days)`, `cron(…)` or `every N days`, with the window's duration when set. */
@@ -54,33 +49,36 @@ export interface SecretState {
  * fingerprints here and dropped; nothing returned can reveal a key.
  */
 export async function readSecretState(
-  client: Pick<SecretsManagerClient, 'send'>,
+  client: SecretsManagerClient,
   secretId: string,
+  providers: ProviderRegistry,
 ): Promise<SecretState> {
-  const described = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
-  const arn = described.ARN ?? secretId;
+  const metadata = await readSecretMetadata(client, secretId);
+  const { arn } = metadata;
   const store = new SecretsStore(client);
-  const labelled = Object.entries(described.VersionIdsToStages ?? {}).filter(([, labels]) =>
-    labels.some((label) => KEY_LABELS.includes(label)),
+  const labelled = metadata.versions.filter((version) =>
+    version.stages.some((label) => KEY_LABELS.includes(label)),
   );
   const versions = await Promise.all(
-    labelled.map(([versionId, labels]) => readKeyVersion(store, arn, versionId, labels)),
+    labelled.map(({ versionId, stages: labels }) =>
+      readKeyVersion(store, arn, versionId, labels, providers),
+    ),
   );
   versions.sort((a, b) => labelRank(a.labels) - labelRank(b.labels));
-  const current = await readCurrent(store, arn);
+  const current = await readCurrent(store, arn, providers);
   const currentId = versions.find((v) => v.labels.includes(AWSCURRENT))?.versionId;
   const pendingId = versions.find((v) => v.labels.includes(AWSPENDING))?.versionId;
   return {
     arn,
-    name: described.Name ?? secretId,
+    name: metadata.name,
     provider: current?.provider,
-    rotationEnabled: described.RotationEnabled === true,
-    rotationFunctionArn: described.RotationLambdaARN,
-    ...scheduleOf(described),
-    lastRotated: described.LastRotatedDate,
-    nextRotation: described.NextRotationDate,
+    rotationEnabled: metadata.rotationEnabled,
+    rotationFunctionArn: metadata.rotationLambdaArn,
+    ...scheduleOf(metadata),
+    lastRotated: dateOf(metadata.lastRotatedAt),
+    nextRotation: dateOf(metadata.nextRotationAt),
     revokePolicy:
-      current === undefined ? undefined : resolveRevokePolicy(current, arn, tagsOf(described)),
+      current === undefined ? undefined : resolveRevokePolicy(current, arn, metadata.tags),
     versions,
     stuckPendingVersionId:
       pendingId !== undefined && pendingId !== currentId ? pendingId : undefined,
@@ -88,10 +86,14 @@ export async function readSecretState(
 }
 
 /** The parsed AWSCURRENT value, or undefined when it does not parse (its version shows why). */
-async function readCurrent(store: SecretsStore, arn: string): Promise<RotatedSecret | undefined> {
+async function readCurrent(
+  store: SecretsStore,
+  arn: string,
+  providers: ProviderRegistry,
+): Promise<RotatedSecret | undefined> {
   const text = await store.findValue(arn, { versionStage: AWSCURRENT });
   try {
-    return text === undefined ? undefined : parseSecret(text);
+    return text === undefined ? undefined : providers.parseSecret(text);
   } catch {
     return undefined;
   }
@@ -103,29 +105,31 @@ export async function readKeyVersion(
   arn: string,
   versionId: string,
   labels: readonly string[],
+  providers: ProviderRegistry,
 ): Promise<KeyVersion> {
   const text = await store.findValue(arn, { versionId });
   if (text === undefined) return { versionId, labels, problem: 'no value yet' };
-  if (isPlaceholderSecret(text))
+  if (providers.isPlaceholder(text))
     return { versionId, labels, problem: 'placeholder, no key stored yet' };
   try {
-    return { versionId, labels, ...keyOf(text, labels) };
+    return { versionId, labels, ...keyOf(text, labels, providers) };
   } catch (error) {
     return { versionId, labels, problem: describeError(error).message };
   }
 }
 
-function keyOf(text: string, labels: readonly string[]): KeyReference {
+/** A STAGED value holds only a key and its name; the next rotation checks its vendor shape. */
+function keyOf(text: string, labels: readonly string[], providers: ProviderRegistry): KeyReference {
   if (labels.includes(STAGED_LABEL) && !labels.includes(AWSCURRENT)) {
-    const staged = parseStagedKey(text);
+    const staged = parseStagedKeyEnvelope(text);
     const key = { fingerprint: fingerprint(staged.apiKey) };
     return staged.keyName === undefined ? key : { ...key, keyName: staged.keyName };
   }
-  return keyReference(parseSecret(text));
+  return providers.keyReference(providers.parseSecret(text));
 }
 
-function tagsOf(described: DescribeSecretCommandOutput): Record<string, string> {
-  return Object.fromEntries((described.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+function dateOf(epochMs: number | undefined): Date | undefined {
+  return epochMs === undefined ? undefined : new Date(epochMs);
 }
 
 function labelRank(labels: readonly string[]): number {
@@ -133,10 +137,8 @@ function labelRank(labels: readonly string[]): number {
   return Math.min(...ranks);
 }
 
-function scheduleOf(
-  described: DescribeSecretCommandOutput,
-): Pick<SecretState, 'schedule' | 'windowDuration'> {
-  const rules = described.RotationRules;
+function scheduleOf(metadata: SecretMetadata): Pick<SecretState, 'schedule' | 'windowDuration'> {
+  const rules = metadata.rotationRules;
   const schedule =
     rules?.ScheduleExpression ??
     (rules?.AutomaticallyAfterDays === undefined

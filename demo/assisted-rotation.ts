@@ -6,7 +6,9 @@
  * replaced key stays live as AWSPREVIOUS until the next rotation, so the chapter rotates twice.
  */
 import { GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { describeKey, keyReference } from '../lambda/shared/key-reference';
+import { builtInProviders } from '../lambda/providers/registry';
+import { describeKey } from '../lambda/shared/key-reference';
+import { RotationMetric } from '../lambda/shared/contracts';
 import { describeError } from '../lambda/shared/errors';
 import type { PublishedMessage } from '../local/aws/sns';
 import { stagePoelisKey } from '../local/scenarios';
@@ -26,7 +28,7 @@ import {
 } from './summary';
 
 /** The metric the rotation emits when a key must be revoked by a person; the stack alarms on it. */
-const MANUAL_REVOCATION_METRIC = 'ManualRevocationRequired';
+const MANUAL_REVOCATION_METRIC = RotationMetric.ManualRevocationRequired;
 
 export interface AssistedRotation {
   /** One rotation per round, in order. */
@@ -87,10 +89,10 @@ export async function assistedRotation(context: StoryContext): Promise<AssistedR
     );
     runs.push(run);
     if (round < rounds) {
-      const status = await probeReplacedKey(context, poelisSecret, run.previous);
+      const status = await probeReplacedKey(context, run.previous);
       narrator.line(
         status === 200 ? 'ok' : 'fail',
-        `old key ${describeKey(keyReference(run.previous))} still answers ${status}: AWSPREVIOUS, kept live by the policy`,
+        `old key ${describeKey(builtInProviders.keyReference(run.previous))} still answers ${status}: AWSPREVIOUS, kept live by the policy`,
       );
     }
   }
@@ -98,13 +100,13 @@ export async function assistedRotation(context: StoryContext): Promise<AssistedR
 
   // The key the policy retires now: the one the first rotation replaced.
   const retired = runs[0].previous;
-  const oldKey = keyReference(retired);
+  const oldKey = builtInProviders.keyReference(retired);
   const notice = demo.world.aws
     .publishedMessages(demo.stack.topicArn)
     .slice(messagesBefore)
     .find((message) => message.message.includes(oldKey.fingerprint));
   // Assisted: the rotation cannot revoke a Poelis key, so it stays live until a person acts.
-  const statusBeforeRevocation = await probeReplacedKey(context, poelisSecret, retired);
+  const statusBeforeRevocation = await probeReplacedKey(context, retired);
   const reminder = notice && {
     secret: poelisSecret.name,
     subject: notice.subject ?? '',
@@ -158,8 +160,8 @@ async function operatorReads({
 
 /** Under `next-rotation` the key the last rotation replaced is AWSPREVIOUS, live by design. */
 async function probeKeptKey(context: StoryContext, last: RotationRun): Promise<OldKeyFact> {
-  const key = keyReference(last.previous);
-  const status = await probeReplacedKey(context, context.poelisSecret, last.previous);
+  const key = builtInProviders.keyReference(last.previous);
+  const status = await probeReplacedKey(context, last.previous);
   context.narrator.line(
     status === 200 ? 'ok' : 'fail',
     `old key ${describeKey(key)} → ${status}: AWSPREVIOUS, live until the next rotation retires it`,

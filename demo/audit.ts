@@ -9,7 +9,7 @@ import { auditSecret, type AuditFinding } from '../lambda/audit/checks';
 import type { HttpClient } from '../lambda/http/client';
 
 export interface StoryAuditDependencies {
-  readonly secretsManager: Pick<SecretsManagerClient, 'send'>;
+  readonly secretsManager: SecretsManagerClient;
   readonly kms: Pick<KMSClient, 'send'>;
   readonly http: HttpClient;
   /** The emulator's clock: overdue and stuck rotations are judged in the story's time. */

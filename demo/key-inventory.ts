@@ -7,15 +7,11 @@ import {
   ResourceNotFoundException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { readSecretSnapshot } from '../lambda/audit/secret-snapshot';
+import { readSecretMetadata } from '../lambda/aws/secret-metadata';
 import { fingerprint } from '../lambda/shared/fingerprint';
-import {
-  isPlaceholderSecret,
-  parsePartnerKey,
-  parseSecret,
-  parseStagedKey,
-  type RevokePolicy,
-} from '../lambda/shared/secret';
+import { parsePartnerKey } from '../lambda/providers/polytomic';
+import { builtInProviders } from '../lambda/providers/registry';
+import { parseStagedKeyEnvelope, type RevokePolicy } from '../lambda/shared/secret';
 import type { LedgerEntry } from '../local/vendors';
 import type { OrphanFact } from './summary';
 
@@ -39,7 +35,7 @@ export type InventoriedSecret =
 /** Who reads what: the stack grants no single role both the version list and every value. */
 export interface InventoryReaders {
   /** Lists every version of a managed secret, deprecated ones included, and reads each. */
-  readonly managed: Pick<SecretsManagerClient, 'send'>;
+  readonly managed: SecretsManagerClient;
   /** Reads the partner key (AWSCURRENT: it does not rotate). */
   readonly partnerKey: Pick<SecretsManagerClient, 'send'>;
 }
@@ -62,7 +58,7 @@ export async function inventoryHeldKeys(
       }
       continue;
     }
-    const { versions } = await readSecretSnapshot(readers.managed, spec.arn);
+    const { versions } = await readSecretMetadata(readers.managed, spec.arn, { versions: 'all' });
     const previous: string[] = [];
     let policy = spec.revokePolicy;
     for (const version of versions) {
@@ -73,10 +69,10 @@ export async function inventoryHeldKeys(
       if (version.stages.includes('AWSPREVIOUS')) previous.push(fingerprint(key));
       if (version.stages.includes('AWSCURRENT')) {
         current.add(fingerprint(key));
-        const secret = parseSecret(text);
+        const secret = builtInProviders.parseSecret(text);
         // The value's own policy wins over the tag's, as the rotation function reads it.
         policy = secret.revokePrevious ?? policy;
-        if (secret.provider === 'polytomic' && secret.standbyUserId !== undefined) {
+        if (secret.provider === 'polytomic' && typeof secret.standbyUserId === 'string') {
           standbyUserIds.add(secret.standbyUserId);
         }
       }
@@ -131,9 +127,11 @@ function keyOf(text: string | undefined, kind: InventoriedSecret['kind']): strin
       (JSON.parse(text) as { partnerKey?: unknown }).partnerKey === '';
     return placeholder ? undefined : parsePartnerKey(text);
   }
-  if (isPlaceholderSecret(text)) return undefined;
+  if (builtInProviders.isPlaceholder(text)) return undefined;
   const record = JSON.parse(text) as { provider?: unknown };
-  return record.provider === undefined ? parseStagedKey(text).apiKey : parseSecret(text).apiKey;
+  return record.provider === undefined
+    ? parseStagedKeyEnvelope(text).apiKey
+    : builtInProviders.parseSecret(text).apiKey;
 }
 
 /** A version's value (AWSCURRENT's by default); undefined for a version a failed rotation left without one. */

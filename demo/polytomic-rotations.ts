@@ -2,7 +2,8 @@
  * The Polytomic chapters: the schedule comes due, then security forces a rotation, while the app
  * keeps calling; after each, the app holds the new key and the vendor refuses the old one.
  */
-import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { readSecretMetadata } from '../lambda/aws/secret-metadata';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppLoop } from './app-loop';
 import { runRotation, type RotationRun } from './rotation-run';
@@ -98,10 +99,10 @@ async function afterRotation(
 
 /** The last second of the secret's next rotation window, as DescribeSecret reports it. */
 async function nextRotationDate({ demo }: StoryContext, secretArn: string): Promise<number> {
-  const described = await demo.principals.verifier.secrets.send(
-    new DescribeSecretCommand({ SecretId: secretArn }),
+  const { nextRotationAt: next } = await readSecretMetadata(
+    demo.principals.verifier.secrets,
+    secretArn,
   );
-  const next = described.NextRotationDate?.getTime();
   if (next === undefined) throw new Error(`${secretArn} has no NextRotationDate: rotation is off.`);
   return next;
 }

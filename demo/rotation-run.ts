@@ -4,8 +4,9 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { performance } from 'node:perf_hooks';
-import { describeKey, keyReference } from '../lambda/shared/key-reference';
-import { parseSecret, type RotatedSecret } from '../lambda/shared/secret';
+import { builtInProviders } from '../lambda/providers/registry';
+import { describeKey } from '../lambda/shared/key-reference';
+import type { RotatedSecret } from '../lambda/shared/secret';
 import type { AwsEmulator, StepRecord } from '../local/aws';
 import type { AppLoop } from './app-loop';
 import type { Narrator } from './narrator';
@@ -87,7 +88,7 @@ export async function runRotation(
     appCallsDuring === undefined ? '' : `; the app made ${appCallsDuring} calls meanwhile`;
   deps.narrator.line(
     'info',
-    `key ${describeKey(keyReference(previous))} → ${describeKey(keyReference(current))} in ${durationMs} ms${meanwhile}`,
+    `key ${describeKey(builtInProviders.keyReference(previous))} → ${describeKey(builtInProviders.keyReference(current))} in ${durationMs} ms${meanwhile}`,
   );
   return {
     previous,
@@ -106,8 +107,8 @@ export async function runRotation(
       outcome: record.outcome,
       durationMs,
       ...(appCallsDuring === undefined ? {} : { appCallsDuring }),
-      previousKey: keyReference(previous),
-      currentKey: keyReference(current),
+      previousKey: builtInProviders.keyReference(previous),
+      currentKey: builtInProviders.keyReference(current),
     },
   };
 }
@@ -117,7 +118,7 @@ export async function readCurrentSecret(
   arn: string,
 ): Promise<RotatedSecret> {
   const read = await secretsManager.send(new GetSecretValueCommand({ SecretId: arn }));
-  return parseSecret(read.SecretString ?? '');
+  return builtInProviders.parseSecret(read.SecretString ?? '');
 }
 
 const STEP_ORDER = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;

@@ -1,6 +1,7 @@
 /** What every chapter of the story works with, and the checks they share. */
 import type { HttpClient } from '../lambda/http/client';
-import { describeKey, keyReference } from '../lambda/shared/key-reference';
+import { builtInProviders } from '../lambda/providers/registry';
+import { describeKey } from '../lambda/shared/key-reference';
 import type { RotatedSecret } from '../lambda/shared/secret';
 import type { AppLoop } from './app-loop';
 import { probeKey } from './key-probe';
@@ -32,12 +33,8 @@ export function rotationDependencies(
 }
 
 /** The status the vendor gives a replaced key now (200: live, 401: dead). */
-export function probeReplacedKey(
-  context: StoryContext,
-  secret: RotatedSecretRef,
-  previous: RotatedSecret,
-): Promise<number> {
-  return probeKey(context.http, context.demo.principals.verifier.secrets, secret.arn, previous);
+export function probeReplacedKey(context: StoryContext, previous: RotatedSecret): Promise<number> {
+  return probeKey(context.http, previous);
 }
 
 /** Asks the vendor about a replaced key and reports what it answered (401: dead). */
@@ -46,8 +43,8 @@ export async function probeOldKey(
   secret: RotatedSecretRef,
   previous: RotatedSecret,
 ): Promise<OldKeyFact> {
-  const status = await probeReplacedKey(context, secret, previous);
-  const key = keyReference(previous);
+  const status = await probeReplacedKey(context, previous);
+  const key = builtInProviders.keyReference(previous);
   context.narrator.line(
     status === 401 ? 'ok' : 'fail',
     `old key ${describeKey(key)} → ${status} from the vendor`,

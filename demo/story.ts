@@ -7,6 +7,7 @@
 import { relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AuditFinding } from '../lambda/audit/checks';
+import { FunctionEnv } from '../lambda/shared/contracts';
 import { startAppLoop } from './app-loop';
 import { assistedRotation } from './assisted-rotation';
 import { auditSecrets } from './audit';
@@ -188,12 +189,13 @@ function describeDeployment({ demo, narrator }: StoryContext): void {
   const rotationFunction = demo.world.aws.lambda
     .functions()
     .find((fn) => fn.arn === stack.rotationFunctionArn);
-  const requireCmk = rotationFunction?.environment.ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY ?? 'unset';
+  const requireCmk =
+    rotationFunction?.environment[FunctionEnv.RequireCustomerManagedKey] ?? 'unset';
   narrator.line('info', `customer-managed KMS key ${stack.kmsKeyArn}`);
   narrator.line('info', `notification topic ${stack.topicArn}`);
   narrator.line(
     'info',
-    `rotation function ${rotationFunction?.name ?? stack.rotationFunctionArn} runs the template's asset (dist/lambda/rotation/index.js) with ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY=${requireCmk}`,
+    `rotation function ${rotationFunction?.name ?? stack.rotationFunctionArn} runs the template's asset (dist/lambda/rotation/index.js) with ${FunctionEnv.RequireCustomerManagedKey}=${requireCmk}`,
   );
   narrator.line(
     'info',

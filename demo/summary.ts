@@ -4,7 +4,7 @@
  */
 import type { AuditFinding } from '../lambda/audit/checks';
 import type { KeyReference } from '../lambda/shared/key-reference';
-import type { ProviderName, RevokePolicy } from '../lambda/shared/secret';
+import type { RevokePolicy } from '../lambda/shared/secret';
 
 /** How a rotation was started. */
 export type RotationTrigger = 'schedule' | 'rotate-immediately' | 'assisted';
@@ -18,7 +18,7 @@ export interface StepTiming {
 
 export interface RotationFact {
   readonly secret: string;
-  readonly provider: ProviderName;
+  readonly provider: string;
   readonly trigger: RotationTrigger;
   /** The rotation's ClientRequestToken, which is also the new version's id. */
   readonly token: string;
@@ -60,7 +60,7 @@ export interface PrincipalsFact {
 export interface SecretFact {
   readonly name: string;
   readonly arn: string;
-  readonly provider: ProviderName;
+  readonly provider: string;
   /** From the config, as the stack deployed them. */
   readonly schedule: string;
   readonly revokePolicy: RevokePolicy;

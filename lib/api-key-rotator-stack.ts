@@ -113,14 +113,12 @@ export class ApiKeyRotatorStack extends Stack {
             'The partner key is issued by Polytomic to the partner account and can only be replaced there; it is not a rotated key.',
         });
         this.rotationFunction.usePartnerKey(this.partnerKey);
-        this.auditFunction.usePartnerKeyId(this.partnerKey);
         new CfnOutput(this, 'PartnerKeySecretArn', {
           description: 'Polytomic partner key secret',
           value: this.partnerKey.secretArn,
         });
       } else {
         this.rotationFunction.usePartnerKey(config.partnerKey, config.partnerKey.kmsKeyArn);
-        this.auditFunction.usePartnerKeyId(config.partnerKey);
       }
     }
 

@@ -10,13 +10,14 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { FunctionEnv, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/shared/contracts';
 import {
   auditIntervalMinutes,
   auditScheduleProblem,
   DEFAULT_AUDIT_SCHEDULE,
   DEFAULT_ALLOWED_ORIGINS,
 } from './config';
-import { METRICS_NAMESPACE, SERVICE_NAME, type RotatedSecretReference } from './rotation-function';
+import type { RotatedSecretReference } from './rotation-function';
 import type { RotationKey } from './rotation-key';
 
 /** Where `npm run bundle` writes the audit function. */
@@ -156,14 +157,14 @@ export class AuditFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
       environment: {
-        ROTATOR_ALLOWED_ORIGINS: (props.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS).join(','),
-        ...(props.allowLoopbackHttp === true ? { ROTATOR_ALLOW_LOOPBACK_HTTP: 'true' } : {}),
-        ROTATOR_NOTIFY_TOPIC_ARN: props.notificationTopic.topicArn,
-        ROTATOR_EXPECTED_KMS_KEY_ARN: rotationKey.keyArn,
-        ROTATOR_AUDIT_CONTINUATION_TOPIC_ARN: this.continuationTopic.topicArn,
-        ROTATOR_AUDIT_INTERVAL_MINUTES: String(intervalMinutes),
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        [FunctionEnv.AllowedOrigins]: (props.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS).join(','),
+        ...(props.allowLoopbackHttp === true ? { [FunctionEnv.AllowLoopbackHttp]: 'true' } : {}),
+        [FunctionEnv.NotifyTopicArn]: props.notificationTopic.topicArn,
+        [FunctionEnv.ExpectedKmsKeyArn]: rotationKey.keyArn,
+        [FunctionEnv.AuditContinuationTopicArn]: this.continuationTopic.topicArn,
+        [FunctionEnv.AuditIntervalMinutes]: String(intervalMinutes),
+        [FunctionEnv.ServiceName]: SERVICE_NAME,
+        [FunctionEnv.MetricsNamespace]: METRICS_NAMESPACE,
       },
     });
     this.continuationTopic.addSubscription(new subscriptions.LambdaSubscription(this.function));
@@ -256,15 +257,6 @@ export class AuditFunction extends Construct {
     if (this.auditedSecretNames.length === 0) this.role.addToPolicy(this.readSecrets);
     this.readSecrets.addResources(secret.secretArn);
     this.auditedSecretNames.push(secret.secretName);
-  }
-
-  /**
-   * Tells the audit the default Polytomic partner key secret (`ROTATOR_PARTNER_KEY_SECRET_ID`), as
-   * the rotation function is told. No access is granted: the audit's identity checks use the
-   * audited keys, and reading the partner key would let it mint keys.
-   */
-  usePartnerKeyId(partnerKey: RotatedSecretReference): void {
-    this.function.addEnvironment('ROTATOR_PARTNER_KEY_SECRET_ID', partnerKey.secretArn);
   }
 }
 

@@ -2,19 +2,23 @@ import { readFileSync } from 'node:fs';
 import { Duration } from 'aws-cdk-lib';
 import { DEFAULT_ALLOWED_ORIGINS } from '../lambda/http/origin-policy';
 import {
-  PROVIDER_NAMES as PROVIDERS,
-  REVOKE_POLICIES,
-  type ProviderName as Provider,
-  type RevokePolicy,
-} from '../lambda/shared/secret';
+  parseCronExpression,
+  parseRateExpression,
+  parseSchedulerRate,
+  type RateUnit,
+} from '../lambda/shared/contracts';
+import {
+  BUILT_IN_PROVIDER_NAMES as PROVIDERS,
+  type BuiltInProviderName as Provider,
+} from '../lambda/providers/registry';
+import { REVOKE_POLICIES, type RevokePolicy } from '../lambda/shared/secret';
 
 // The deployed function defines the vendors, revoke policies and default origins; the stack follows it.
 export {
-  PROVIDER_NAMES as PROVIDERS,
-  REVOKE_POLICIES,
-  type ProviderName as Provider,
-  type RevokePolicy,
-} from '../lambda/shared/secret';
+  BUILT_IN_PROVIDER_NAMES as PROVIDERS,
+  type BuiltInProviderName as Provider,
+} from '../lambda/providers/registry';
+export { REVOKE_POLICIES, type RevokePolicy } from '../lambda/shared/secret';
 export { DEFAULT_ALLOWED_ORIGINS } from '../lambda/http/origin-policy';
 
 /** A secret replica in another region, encrypted with a customer-managed key of that region. */
@@ -94,19 +98,16 @@ const ORIGIN = /^https:\/\/[a-z0-9.-]+(:\d{1,5})?$/;
 /** With `allowLoopbackHttp`: also plain http to this machine (a local world's simulators). */
 const ORIGIN_OR_LOOPBACK_HTTP =
   /^(https:\/\/[a-z0-9.-]+|http:\/\/(127\.0\.0\.1|localhost))(:\d{1,5})?$/;
-const RATE = /^rate\((\d+) (hour|hours|day|days)\)$/;
-const CRON = /^cron\((\S+ ){5}\S+\)$/;
 const WINDOW = /^(\d+)h$/;
-const AUDIT_RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
-/** A cron that fires at most once a day: fixed minute and hour. */
-const DAILY_CRON = /^cron\((\d{1,2}) (\d{1,2}) \S+ \S+ \S+ \S+\)$/;
+/** A cron field that fires at one fixed minute or hour. */
+const FIXED_CRON_FIELD = /^\d{1,2}$/;
 
 const DEFAULT_RESERVED_CONCURRENCY = 2;
 const DEFAULT_LOG_RETENTION_DAYS = 90;
 const DEFAULT_PARTNER_SECRET_NAME = 'api-key-rotator/polytomic-partner-key';
 /** The audit's default schedule: daily at 06:00 UTC. */
 export const DEFAULT_AUDIT_SCHEDULE = 'cron(0 6 * * ? *)';
-const MINUTES_PER_UNIT: Readonly<Record<string, number>> = { minute: 1, hour: 60, day: 1440 };
+const MINUTES_PER_UNIT: Readonly<Record<RateUnit, number>> = { minute: 1, hour: 60, day: 1440 };
 /** Retention values CloudWatch Logs accepts. */
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
@@ -194,14 +195,14 @@ const WINDOW_HINT = 'is not a rotation window: use whole hours from "1h" to "24h
 
 /** Hours between two scheduled rotations; null for cron (AWS checks it); undefined if invalid. */
 function scheduleIntervalHours(expression: string): number | null | undefined {
-  const rate = RATE.exec(expression);
-  if (rate) {
-    const amount = Number(rate[1]);
-    const inHours = rate[2].startsWith('hour');
+  const rate = parseRateExpression(expression);
+  if (rate !== undefined && rate.unit !== 'minute') {
+    const { amount } = rate;
+    const inHours = rate.unit === 'hour';
     const valid = inHours ? amount >= 4 && amount <= 23 : amount >= 1 && amount <= 1000;
     return valid ? (inHours ? amount : amount * 24) : undefined;
   }
-  return CRON.test(expression) ? null : undefined;
+  return parseCronExpression(expression) !== undefined ? null : undefined;
 }
 
 /** What Secrets Manager would reject in a rotation schedule and window, by field. */
@@ -237,18 +238,21 @@ const AUDIT_SCHEDULE_HINT =
  * @returns undefined when the expression is not an audit schedule the stack accepts
  */
 export function auditIntervalMinutes(expression: string): number | undefined {
-  const rate = AUDIT_RATE.exec(expression);
-  if (rate) {
-    const amount = Number(rate[1]);
-    const unit = rate[2];
-    // Scheduler wants "1 hour" and "2 hours"; a run takes up to 15 minutes plus continuations.
-    const plural = unit.endsWith('s');
-    const minutes = amount * MINUTES_PER_UNIT[plural ? unit.slice(0, -1) : unit];
-    return plural === amount > 1 && minutes >= 60 ? minutes : undefined;
+  const rate = parseSchedulerRate(expression);
+  if (rate !== undefined) {
+    // A run takes up to 15 minutes plus continuations.
+    const minutes = rate.amount * MINUTES_PER_UNIT[rate.unit];
+    return minutes >= 60 ? minutes : undefined;
   }
-  const cron = DAILY_CRON.exec(expression);
-  if (cron && Number(cron[1]) <= 59 && Number(cron[2]) <= 23) return 24 * 60;
-  return undefined;
+  // A cron with a fixed minute and hour fires at most once a day.
+  const cron = parseCronExpression(expression);
+  const fixed =
+    cron !== undefined &&
+    FIXED_CRON_FIELD.test(cron.minutes) &&
+    FIXED_CRON_FIELD.test(cron.hours) &&
+    Number(cron.minutes) <= 59 &&
+    Number(cron.hours) <= 23;
+  return fixed ? 24 * 60 : undefined;
 }
 
 /** Checks an audit schedule before deployment; undefined when it is accepted. */

@@ -7,7 +7,7 @@ import {
   MANAGED_TAG_VALUE,
   PROVIDER_TAG,
   REVOKE_POLICY_TAG,
-} from '../lambda/shared/tags';
+} from '../lambda/shared/contracts';
 import type { AuditFunction } from './audit-function';
 import {
   rotationRuleProblems,
@@ -19,13 +19,13 @@ import { ProtectedSecret } from './protected-secret';
 import type { RotationFunction } from './rotation-function';
 import type { RotationKey } from './rotation-key';
 
-// The functions read these tags, so lambda/shared defines them; the stack writes them.
+// The functions read these tags, so lambda/shared/contracts defines them; the stack writes them.
 export {
   MANAGED_TAG,
   MANAGED_TAG_VALUE,
   PROVIDER_TAG,
   REVOKE_POLICY_TAG,
-} from '../lambda/shared/tags';
+} from '../lambda/shared/contracts';
 
 /** Properties of a {@link ManagedApiKey}. */
 export interface ManagedApiKeyProps {

@@ -6,13 +6,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { FunctionEnv, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/shared/contracts';
 import { DEFAULT_ALLOWED_ORIGINS } from './config';
 import type { RotationKey } from './rotation-key';
 
-/** The `service` dimension and Powertools service name of the rotation function's metrics. */
-export const SERVICE_NAME = 'api-key-rotator';
-/** The CloudWatch namespace of the rotation function's custom metrics. */
-export const METRICS_NAMESPACE = 'ApiKeyRotator';
+// The functions publish under these names, so lambda/shared/contracts defines them.
+export { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/shared/contracts';
 /** Where `npm run bundle` writes the rotation function. */
 export const ROTATION_BUNDLE_DIR = join(__dirname, '..', 'dist', 'lambda', 'rotation');
 
@@ -114,12 +113,12 @@ export class RotationFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
       environment: {
-        ROTATOR_ALLOWED_ORIGINS: (props.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS).join(','),
-        ...(props.allowLoopbackHttp === true ? { ROTATOR_ALLOW_LOOPBACK_HTTP: 'true' } : {}),
-        ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
-        ROTATOR_NOTIFY_TOPIC_ARN: props.notificationTopic.topicArn,
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        [FunctionEnv.AllowedOrigins]: (props.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS).join(','),
+        ...(props.allowLoopbackHttp === true ? { [FunctionEnv.AllowLoopbackHttp]: 'true' } : {}),
+        [FunctionEnv.RequireCustomerManagedKey]: 'true',
+        [FunctionEnv.NotifyTopicArn]: props.notificationTopic.topicArn,
+        [FunctionEnv.ServiceName]: SERVICE_NAME,
+        [FunctionEnv.MetricsNamespace]: METRICS_NAMESPACE,
       },
     });
     Validations.of(this.function).acknowledge({
@@ -184,7 +183,7 @@ export class RotationFunction extends Construct {
    * @param encryptionKeyArn the key of an imported partner secret, if it is not the rotation key
    */
   usePartnerKey(partnerKey: RotatedSecretReference, encryptionKeyArn?: string): void {
-    this.function.addEnvironment('ROTATOR_PARTNER_KEY_SECRET_ID', partnerKey.secretArn);
+    this.function.addEnvironment(FunctionEnv.PartnerKeySecretId, partnerKey.secretArn);
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ReadPartnerKey',

@@ -7,15 +7,19 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AUDIT_CHECKS, type AuditCheck } from '../lambda/audit/findings';
-import { AuditMetric } from '../lambda/audit/reporting';
+import {
+  AuditMetric,
+  METRICS_NAMESPACE,
+  RotationMetric,
+  SERVICE_NAME,
+} from '../lambda/shared/contracts';
 import { constructIdFor } from './construct-id';
-import { METRICS_NAMESPACE, SERVICE_NAME } from './rotation-function';
 
 /** Custom metrics the rotation function publishes; each data point is an incident. */
 export const ROTATION_INCIDENT_METRICS = [
-  'RotationStepFailed',
-  'RevocationFailed',
-  'ManualRevocationRequired',
+  RotationMetric.StepFailed,
+  RotationMetric.RevocationFailed,
+  RotationMetric.ManualRevocationRequired,
 ] as const;
 
 /** The audit's check outcomes that raise an alarm, per check: each data point counts secrets. */
@@ -189,8 +193,8 @@ export class RotationMonitoring extends Construct {
         auditFunction.metricErrors({ period: this.period }),
         'The audit function failed',
       ),
-      AuditIncomplete: this.alarmOnAny(
-        'AuditIncomplete',
+      [AuditMetric.Incomplete]: this.alarmOnAny(
+        AuditMetric.Incomplete,
         this.rotatorMetric(AuditMetric.Incomplete),
         'An audit run stopped before auditing every managed secret and could not continue',
       ),

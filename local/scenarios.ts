@@ -11,7 +11,12 @@ import {
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { MANAGED_TAG, MANAGED_TAG_VALUE, PROVIDER_TAG } from '../lambda/shared/tags';
+import {
+  FunctionEnv,
+  MANAGED_TAG,
+  MANAGED_TAG_VALUE,
+  PROVIDER_TAG,
+} from '../lambda/shared/contracts';
 import type { LocalWorld } from './world';
 
 /**
@@ -112,8 +117,8 @@ export async function deployRotator(
   const kmsKeyArn = await createCustomerManagedKey(clients);
   const topicArn = await createNotificationTopic(clients);
   const environment = {
-    ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
-    ROTATOR_NOTIFY_TOPIC_ARN: topicArn,
+    [FunctionEnv.RequireCustomerManagedKey]: 'true',
+    [FunctionEnv.NotifyTopicArn]: topicArn,
     ...options.environment,
   };
   const functionArn = world.registerRotationFunction({

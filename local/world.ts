@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { FunctionEnv, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/shared/contracts';
 import { startAwsEmulator, type AwsEmulator } from './aws';
 import { LambdaRunner, type BundledFunctionDefinition } from './aws/lambda-runner';
 import type { Clock } from './aws/types';
@@ -39,6 +40,8 @@ export interface LocalWorldOptions {
    * (see `AwsEmulatorOptions.administratorForUnknownKeys`). Unset: they are refused, as on AWS.
    */
   readonly administratorForUnknownKeys?: string;
+  /** See `AwsEmulatorOptions.emptyLastPageToken`. @default false (AWS omits the token) */
+  readonly emptyLastPageToken?: boolean;
   /** Poelis rate limit. @default 60 per minute, burst 10 */
   readonly poelisRateLimit?: { readonly perMinute: number; readonly burst: number };
 }
@@ -74,6 +77,7 @@ export async function startLocalWorld(options: LocalWorldOptions = {}): Promise<
       clock: options.clock,
       authorizationLog: options.authorizationLog,
       administratorForUnknownKeys: options.administratorForUnknownKeys,
+      emptyLastPageToken: options.emptyLastPageToken,
     }),
     startPolytomicSimulator({ host, port: options.ports?.polytomic ?? 0, clock: options.clock }),
     startPoelisSimulator({
@@ -108,10 +112,10 @@ export async function startLocalWorld(options: LocalWorldOptions = {}): Promise<
   const urls: LocalWorldUrls = { aws: aws.url, polytomic: polytomic.url, poelis: poelis.url };
 
   const rotationEnvironment = (extra: Record<string, string> = {}): Record<string, string> => ({
-    ROTATOR_ALLOWED_ORIGINS: [polytomic.url, poelis.url].join(','),
-    ROTATOR_ALLOW_LOOPBACK_HTTP: 'true',
-    POWERTOOLS_SERVICE_NAME: 'api-key-rotator',
-    POWERTOOLS_METRICS_NAMESPACE: 'ApiKeyRotator',
+    [FunctionEnv.AllowedOrigins]: [polytomic.url, poelis.url].join(','),
+    [FunctionEnv.AllowLoopbackHttp]: 'true',
+    [FunctionEnv.ServiceName]: SERVICE_NAME,
+    [FunctionEnv.MetricsNamespace]: METRICS_NAMESPACE,
     ...extra,
   });
 

@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { AWSCURRENT, AWSPENDING, SecretsStore, versionWithLabel } from '../../lambda/aws/secrets';
+import { versionIdWithStage } from '../../lambda/aws/secret-metadata';
+import { AWSCURRENT, AWSPENDING, SecretsStore } from '../../lambda/aws/secrets';
 import { KeyRejectedError } from '../../lambda/providers/errors';
-import type { ProviderContext } from '../../lambda/providers/provider';
-import { polytomicProvider } from '../../lambda/providers/polytomic';
+import type { KeyChangeContext, KeyProvider } from '../../lambda/providers/provider';
 import { describeError } from '../../lambda/shared/errors';
-import { fingerprint } from '../../lambda/shared/fingerprint';
-import { parseSecret, STAGED_LABEL, type RotatedSecret } from '../../lambda/shared/secret';
-import type { CliDependencies } from '../dependencies';
+import { describeKey } from '../../lambda/shared/key-reference';
+import { STAGED_LABEL, type RotatedSecret } from '../../lambda/shared/secret';
+import { providersOf, type CliDependencies } from '../dependencies';
 import { CliError } from '../errors';
 import { ExitCode } from '../exit-codes';
 import { colorsFor, confirm } from '../io';
@@ -23,10 +22,15 @@ export interface RecoverOptions {
 type Recovery =
   /** No key was stored: only the label goes. */
   | { readonly kind: 'clear-only'; readonly reason: string }
-  /** Polytomic: a forced re-issue for the pending user kills the key; the new value is dropped. */
-  | { readonly kind: 'reissue'; readonly pending: RotatedSecret & { provider: 'polytomic' } }
-  /** Poelis: only the web app revokes keys, so the operator is told which one. */
-  | { readonly kind: 'manual' };
+  /** The provider revokes the pending key itself (`plan` says how). */
+  | {
+      readonly kind: 'revoke';
+      readonly plan: string;
+      readonly provider: KeyProvider;
+      readonly pending: RotatedSecret;
+    }
+  /** Only a person can revoke the pending key: `instruction` says how. */
+  | { readonly kind: 'manual'; readonly instruction: string };
 
 const VENDOR_DEADLINE_MS = 30_000;
 
@@ -45,7 +49,8 @@ export async function recoverCommand(
     (options.json ? deps.io.stderr : deps.io.stdout).write(`${line}\n`);
   };
   const colors = colorsFor(options.json ? deps.io.stderr : deps.io.stdout, deps.env);
-  const state = await readSecretState(deps.secretsManager, secretId);
+  const providers = providersOf(deps);
+  const state = await readSecretState(deps.secretsManager, secretId, providers);
   const pendingId = state.stuckPendingVersionId;
   if (pendingId === undefined) {
     if (options.json)
@@ -70,9 +75,11 @@ export async function recoverCommand(
   }
 
   const store = new SecretsStore(deps.secretsManager);
-  const current = parseSecret(await store.getValue(state.arn, { versionStage: AWSCURRENT }));
+  const current = providers.parseSecret(
+    await store.getValue(state.arn, { versionStage: AWSCURRENT }),
+  );
   const pendingKey = state.versions.find((v) => v.versionId === pendingId);
-  const recovery = await planRecovery(store, state, pendingId, current);
+  const recovery = await planRecovery(deps, store, state, pendingId, current);
 
   out(`${colors.bold(secretId)}: a rotation stopped before finishing.`);
   out(
@@ -105,10 +112,10 @@ export async function recoverCommand(
     return ExitCode.Failed;
   }
 
-  if (recovery.kind === 'reissue')
-    await revokeAtPolytomic(deps, store, state.arn, pendingId, recovery.pending);
+  if (recovery.kind === 'revoke')
+    await revokePendingKey(deps, store, state.arn, pendingId, recovery);
   await store.removeLabel(state.arn, AWSPENDING, pendingId);
-  const stagedId = versionWithLabel(await store.describe(state.arn), STAGED_LABEL);
+  const stagedId = versionIdWithStage(await store.describe(state.arn), STAGED_LABEL);
   const stagedKey = state.versions.find((v) => v.versionId === stagedId);
   const clearStaged =
     recovery.kind === 'manual' &&
@@ -117,10 +124,7 @@ export async function recoverCommand(
     stagedKey.fingerprint === pendingKey?.fingerprint;
   if (clearStaged) await store.removeLabel(state.arn, STAGED_LABEL, stagedId);
 
-  const manualAction =
-    recovery.kind === 'manual'
-      ? `Revoke the Poelis key ${describeVersionKey(pendingKey)} in the Poelis web app (Settings > Manage REST API Keys > Revoke), then stage a new key.`
-      : undefined;
+  const manualAction = recovery.kind === 'manual' ? recovery.instruction : undefined;
   if (options.json) {
     writeJson(deps.io, {
       secretId,
@@ -144,41 +148,46 @@ export async function recoverCommand(
   return ExitCode.Ok;
 }
 
+/** Asks the secret's provider how its orphaned pending key is disposed of. */
 async function planRecovery(
+  deps: CliDependencies,
   store: SecretsStore,
   state: SecretState,
   pendingId: string,
   current: RotatedSecret,
 ): Promise<Recovery> {
+  const providers = providersOf(deps);
+  const currentProvider = providers.providerOf(current);
   const text = await store.findValue(state.arn, { versionId: pendingId });
   if (text === undefined) {
-    if (current.provider === 'polytomic' && current.standbyUserId === undefined) {
-      // createSecret may have issued a key unseen; a forced issue for this user kills AWSCURRENT's.
-      throw new CliError(
-        `Secret ${state.arn} is in Polytomic single-user mode and createSecret stored no key, but it may have issued one before failing: that forced issue for user ${current.userId} replaced AWSCURRENT's key at Polytomic. Clearing AWSPENDING could leave AWSCURRENT with a dead key. Fix the failure's cause and let Secrets Manager's retries finish the rotation (\`api-key-rotator status ${state.arn}\` follows it): they reuse the rotation's Idempotency-Key, so Polytomic replays the issued key, which is then stored and promoted.`,
-        ExitCode.Failed,
-      );
-    }
+    const risk = currentProvider.unstoredPendingRisk(current);
+    if (risk !== undefined) throw new CliError(`Secret ${state.arn}: ${risk}`, ExitCode.Failed);
     return { kind: 'clear-only', reason: 'createSecret stored no key, so none was handed out' };
   }
   let pending: RotatedSecret;
   try {
-    pending = parseSecret(text);
+    pending = providers.parseSecret(text);
   } catch (error) {
     return {
       kind: 'clear-only',
       reason: `its value is not a usable secret (${describeError(error).message})`,
     };
   }
-  if (pending.provider === 'poelis') return { kind: 'manual' };
-  if (current.provider !== 'polytomic' || pending.userId === current.userId) {
-    // Single-user mode: issuing the pending key already replaced the current one at Polytomic.
+  if (pending.provider !== current.provider) {
     throw new CliError(
-      `The pending key ${fingerprint(pending.apiKey)} belongs to the same Polytomic user as AWSCURRENT (single-user mode): issuing it already replaced the current key, so it is the only live one. Clearing it would leave no working key. Fix the failure's cause and let Secrets Manager reattempt the rotation, which promotes this version.`,
+      `The pending version of ${state.arn} names provider ${pending.provider}, but AWSCURRENT names ${current.provider}: recover cannot tell which vendor holds the pending key. Fix the secret's values by hand.`,
       ExitCode.Failed,
     );
   }
-  return { kind: 'reissue', pending };
+  const disposal = currentProvider.disposePendingKey(pending, current);
+  switch (disposal.kind) {
+    case 'refuse':
+      throw new CliError(disposal.reason, ExitCode.Failed);
+    case 'manual':
+      return { kind: 'manual', instruction: disposal.instruction };
+    case 'revoke':
+      return { kind: 'revoke', plan: disposal.plan, provider: currentProvider, pending };
+  }
 }
 
 function planLines(recovery: Recovery, pendingId: string): string[] {
@@ -186,16 +195,10 @@ function planLines(recovery: Recovery, pendingId: string): string[] {
   switch (recovery.kind) {
     case 'clear-only':
       return [`${clear}; nothing to revoke: ${recovery.reason}`];
-    case 'reissue':
-      return [
-        `revoke the pending key of Polytomic user ${recovery.pending.userId}: Polytomic has no revoke call, so the user's key is re-issued (force=true) and the new value discarded unseen`,
-        clear,
-      ];
+    case 'revoke':
+      return [recovery.plan, clear];
     case 'manual':
-      return [
-        clear,
-        'tell you which Poelis key to revoke in the web app (only it can revoke keys)',
-      ];
+      return [clear, `tell you what to do with the pending key: ${recovery.instruction}`];
   }
 }
 
@@ -210,51 +213,59 @@ async function confirmed(deps: CliDependencies, options: RecoverOptions): Promis
   return confirm(deps.io, 'Proceed?');
 }
 
-/** Re-issues the pending user's key and checks that Polytomic now rejects the pending one. */
-async function revokeAtPolytomic(
+/** Revokes exactly the pending key through its provider, and checks the vendor now rejects it. */
+async function revokePendingKey(
   deps: CliDependencies,
   store: SecretsStore,
   arn: string,
   pendingId: string,
-  pending: RotatedSecret & { provider: 'polytomic' },
+  { provider, pending }: Extract<Recovery, { kind: 'revoke' }>,
 ): Promise<void> {
-  const context: ProviderContext = {
+  const context: KeyChangeContext = {
     http: deps.vendorHttp(),
     secrets: store,
     secretId: arn,
     // Its own idempotency key: a retried recovery replays, and never collides with the rotation's.
-    token: `${pendingId}-recover`,
+    idempotencyKey: `${pendingId}-recover`,
     deadline: deps.now() + VENDOR_DEADLINE_MS,
     defaultPartnerKeySecretId: deps.env.ROTATOR_PARTNER_KEY_SECRET_ID,
   };
-  // Seen from the pending version, its standby is the current user, so revokeKey(pending, pending)
-  // re-issues the pending user's key: exactly the orphan, never AWSCURRENT's.
   try {
-    await polytomicProvider.revokeKey(pending, pending, context);
+    await provider.revokeKey(pending, pending, context);
   } catch (error) {
-    throw partnerKeyRefused(error, pending.partnerKeySecretId ?? context.defaultPartnerKeySecretId);
+    throw credentialRefused(error, provider, pending, context.defaultPartnerKeySecretId);
   }
   try {
-    await polytomicProvider.verifyIdentity(pending, { ...context, token: randomUUID() });
+    await provider.verifyIdentity(pending, context);
   } catch (error) {
     if (error instanceof KeyRejectedError) return;
     throw error;
   }
+  const key = describeKey(providersOf(deps).keyReference(pending));
   throw new CliError(
-    `Polytomic still accepts the pending key ${fingerprint(pending.apiKey)} after the re-issue; AWSPENDING was left in place. Check the partner key's permissions and run recover again.`,
+    `${provider.displayName} still accepts the pending key ${key} after its revocation; AWSPENDING was left in place. Check the credentials' permissions at ${provider.displayName} and run recover again.`,
     ExitCode.Failed,
   );
 }
 
 /**
- * Reading the partner key is the only AWS call of a re-issue: a refusal there means the
- * operator's role is not among the partner key's readers, which the stack's config decides.
+ * Reading a credential secret (the partner key) is the only AWS call of a revocation: a refusal
+ * there means the operator's role is not among its readers, which the stack's config decides.
  */
-function partnerKeyRefused(error: unknown, partnerKeySecretId: string | undefined): unknown {
+function credentialRefused(
+  error: unknown,
+  provider: KeyProvider,
+  pending: RotatedSecret,
+  defaultPartnerKeySecretId: string | undefined,
+): unknown {
   const { name, message } = describeError(error);
   if (name !== 'AccessDeniedException' && name !== 'AccessDenied') return error;
+  const named =
+    typeof pending.partnerKeySecretId === 'string' ? pending.partnerKeySecretId : undefined;
+  const partnerKeySecretId =
+    named ?? defaultPartnerKeySecretId ?? '(ROTATOR_PARTNER_KEY_SECRET_ID)';
   return new CliError(
-    `Recovery re-issues the orphaned key with the Polytomic partner key ${partnerKeySecretId ?? '(ROTATOR_PARTNER_KEY_SECRET_ID)'}, and AWS refused your role reading it (${name}): ${message.replace(/\.$/, '')}. Add your role to the deploy config's partnerKey.readerRoleArns and deploy (README "Operator IAM"). Nothing changed: AWSPENDING was left in place.`,
+    `Recovery revokes the orphaned key with the ${provider.displayName} partner key ${partnerKeySecretId}, and AWS refused your role reading it (${name}): ${message.replace(/\.$/, '')}. Add your role to the deploy config's partnerKey.readerRoleArns and deploy (README "Operator IAM"). Nothing changed: AWSPENDING was left in place.`,
     ExitCode.NotFoundOrDenied,
   );
 }

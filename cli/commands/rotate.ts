@@ -1,7 +1,13 @@
-import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  InvalidRequestException,
+  RotateSecretCommand,
+  type DescribeSecretCommandOutput,
+} from '@aws-sdk/client-secrets-manager';
+import { readSecretMetadata, versionById } from '../../lambda/aws/secret-metadata';
 import { AWSCURRENT, AWSPENDING, SecretsStore } from '../../lambda/aws/secrets';
 import { describeError } from '../../lambda/shared/errors';
-import type { CliDependencies } from '../dependencies';
+import { providersOf, type CliDependencies } from '../dependencies';
 import { CliError, toCliError } from '../errors';
 import { ExitCode } from '../exit-codes';
 import { colorsFor } from '../io';
@@ -23,11 +29,9 @@ type RotationResult =
   | { readonly outcome: 'failed'; readonly reason: string; readonly rotated: boolean }
   | { readonly outcome: 'timed-out'; readonly reason: string };
 
-const INCOMPLETE_ROTATION = "previous rotation isn't complete";
-
 /**
  * `rotate <secret>`: RotateSecret, and with `--wait` follow the new version until AWSCURRENT
- * moves to it (done), the rotation is reported failed (local emulator) or gives up its
+ * moves to it (done), the rotation is reported failed (when the history knows) or gives up its
  * AWSPENDING label, or the timeout passes (against AWS a failing function is retried, and only
  * its logs tell why).
  */
@@ -72,24 +76,56 @@ async function startRotation(deps: CliDependencies, secretId: string): Promise<s
       throw new CliError('RotateSecret returned no version id.', ExitCode.Failed);
     return output.VersionId;
   } catch (error) {
-    const { message } = describeError(error);
-    if (message.includes(INCOMPLETE_ROTATION)) {
-      throw new CliError(
-        `${message} Run \`api-key-rotator recover ${secretId}\` to see the unfinished rotation and clear it, then rotate again.`,
-        ExitCode.Failed,
-      );
-    }
-    if (message.includes('No Lambda rotation function')) {
-      throw new CliError(
-        `${message} Rotation is not configured for ${secretId}: deploy the stack with this secret, or attach the rotation function.`,
-        ExitCode.Failed,
-      );
+    if (error instanceof InvalidRequestException) {
+      const refusal = await refusalOf(deps, secretId);
+      const { message } = describeError(error);
+      if (refusal === 'incomplete-rotation') {
+        throw new CliError(
+          `${message} Run \`api-key-rotator recover ${secretId}\` to see the unfinished rotation and clear it, then rotate again.`,
+          ExitCode.Failed,
+        );
+      }
+      if (refusal === 'no-rotation-function') {
+        throw new CliError(
+          `${message} Rotation is not configured for ${secretId}: deploy the stack with this secret, or attach the rotation function.`,
+          ExitCode.Failed,
+        );
+      }
     }
     throw toCliError(error, secretId);
   }
 }
 
-/** Polls the secret (and the emulator's history, when there is one) until an outcome. */
+/**
+ * Why RotateSecret answered InvalidRequestException, read from the secret's state rather than the
+ * message: AWS answers with that one error for a rotation still in progress, a secret without a
+ * rotation function, a secret scheduled for deletion and one another service manages.
+ */
+async function refusalOf(
+  deps: CliDependencies,
+  secretId: string,
+): Promise<'incomplete-rotation' | 'no-rotation-function' | undefined> {
+  let described: DescribeSecretCommandOutput;
+  try {
+    described = await deps.secretsManager.send(new DescribeSecretCommand({ SecretId: secretId }));
+  } catch {
+    // Unreadable state: AWS's own error is reported as it is.
+    return undefined;
+  }
+  // Deleted or service-managed: neither hint applies, AWS's own message says what to do.
+  if (described.DeletedDate !== undefined || described.OwningService !== undefined)
+    return undefined;
+  // RotateSecret's reference: AWSPENDING on a version other than AWSCURRENT's means a previous
+  // rotation is still in progress, and RotateSecret refuses to start another.
+  const pendingElsewhere = Object.values(described.VersionIdsToStages ?? {}).some(
+    (stages) => stages.includes(AWSPENDING) && !stages.includes(AWSCURRENT),
+  );
+  if (pendingElsewhere) return 'incomplete-rotation';
+  if (described.RotationLambdaARN === undefined) return 'no-rotation-function';
+  return undefined;
+}
+
+/** Polls the secret (and the rotation history, when it knows anything) until an outcome. */
 async function follow(
   deps: CliDependencies,
   secretId: string,
@@ -104,16 +140,14 @@ async function follow(
   // Against AWS the version appears only once createSecret stores it.
   let seenPending = false;
   for (;;) {
-    const described = await deps.secretsManager.send(
-      new DescribeSecretCommand({ SecretId: secretId }),
-    );
-    const arn = described.ARN ?? secretId;
-    const labels = described.VersionIdsToStages?.[versionId] ?? [];
+    const metadata = await readSecretMetadata(deps.secretsManager, secretId);
+    const { arn } = metadata;
+    const labels = versionById(metadata, versionId)?.stages ?? [];
     seenPending ||= labels.includes(AWSPENDING);
     const attempt = (await deps.history.attempts(arn))?.find((a) => a.token === versionId);
     attempt?.completedSteps.forEach((step) => progress.say(`${step} done`));
     if (newKey === undefined) {
-      const key = await readKeyVersion(store, arn, versionId, labels);
+      const key = await readKeyVersion(store, arn, versionId, labels, providersOf(deps));
       if (key.fingerprint !== undefined) {
         newKey = key;
         progress.say(`new key ${describeVersionKey(key)} stored`);
@@ -126,7 +160,7 @@ async function follow(
         arn,
         result: {
           outcome: 'timed-out',
-          reason: `the rotation of ${secretId} did not finish within ${options.timeoutSeconds}s; version ${versionId} is still AWSPENDING. Secrets Manager retries a failing step: check the rotation function's logs (${functionLogGroup(described.RotationLambdaARN)}), then run \`api-key-rotator status ${secretId}\` or \`api-key-rotator recover ${secretId}\`.`,
+          reason: `the rotation of ${secretId} did not finish within ${options.timeoutSeconds}s; version ${versionId} is still AWSPENDING. Secrets Manager retries a failing step: check the rotation function's logs (${functionLogGroup(metadata.rotationLambdaArn)}), then run \`api-key-rotator status ${secretId}\` or \`api-key-rotator recover ${secretId}\`.`,
         },
       };
     }

@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { AWSCURRENT, SecretsStore, versionWithLabel } from '../../lambda/aws/secrets';
-import { poelisProvider } from '../../lambda/providers/poelis';
+import { versionById, versionIdWithStage } from '../../lambda/aws/secret-metadata';
+import { AWSCURRENT, SecretsStore } from '../../lambda/aws/secrets';
+import type { KeyProvider, KeyStaging } from '../../lambda/providers/provider';
 import { fingerprint } from '../../lambda/shared/fingerprint';
-import {
-  parseSecret,
-  parseStagedKey,
-  SecretFormatError,
-  STAGED_LABEL,
-  type PoelisSecret,
-  type StagedKey,
-} from '../../lambda/shared/secret';
-import type { CliDependencies } from '../dependencies';
+import { SecretFormatError, STAGED_LABEL, type StagedKey } from '../../lambda/shared/secret';
+import { providersOf, type CliDependencies } from '../dependencies';
 import { CliError } from '../errors';
 import { ExitCode } from '../exit-codes';
 import { readSecretLine } from '../io';
@@ -21,7 +15,7 @@ import { readKeyVersion } from '../secret-state';
 
 export interface StageOptions {
   readonly json: boolean;
-  /** The key's name in the Poelis web app; the rotation's notice names the old key by it. */
+  /** The key's name in the vendor's web app; the rotation's notice names the old key by it. */
   readonly name: string | undefined;
 }
 
@@ -29,7 +23,7 @@ export interface StageOptions {
 const VENDOR_DEADLINE_MS = 30_000;
 
 /**
- * `stage <secret>`: reads a Poelis key from stdin (never argv, which shell history and `ps`
+ * `stage <secret>`: reads a key made in the vendor's web app (Poelis) from stdin (never argv, which shell history and `ps`
  * keep), checks its format, proves it at Poelis, and stores it under the `STAGED` label for the
  * next rotation to promote.
  */
@@ -38,38 +32,45 @@ export async function stageCommand(
   secretId: string,
   options: StageOptions,
 ): Promise<ExitCode> {
+  const providers = providersOf(deps);
   const store = new SecretsStore(deps.secretsManager);
   const metadata = await store.describe(secretId);
-  const current = parseSecret(await store.getValue(metadata.arn, { versionStage: AWSCURRENT }));
-  if (current.provider !== 'poelis') {
+  const current = providers.parseSecret(
+    await store.getValue(metadata.arn, { versionStage: AWSCURRENT }),
+  );
+  const provider = providers.providerOf(current);
+  const staging = provider.staging;
+  if (staging === undefined) {
     throw new CliError(
-      `${secretId} is a ${current.provider} secret: only Poelis keys are staged (the rotation issues ${current.provider} keys itself). Run \`api-key-rotator rotate ${secretId}\` instead.`,
+      `${secretId} is a ${current.provider} secret: only keys made in a vendor's web app are staged (the rotation issues ${provider.displayName} keys itself). Run \`api-key-rotator rotate ${secretId}\` instead.`,
       ExitCode.Usage,
     );
   }
-  const staged = await readStagedKey(deps, secretId, options.name);
+  const staged = await readStagedKey(deps, secretId, options.name, provider, staging);
   const key = { fingerprint: fingerprint(staged.apiKey), keyName: staged.keyName };
   if (staged.apiKey === current.apiKey) {
     throw new CliError(
-      `Key ${describeKey(key)} is already ${secretId}'s current key. Create a new key in the Poelis web app and stage that one.`,
+      `Key ${describeKey(key)} is already ${secretId}'s current key. Create a new key in ${staging.createKeyIn} and stage that one.`,
       ExitCode.Usage,
     );
   }
-  const candidate: PoelisSecret = { ...current, apiKey: staged.apiKey, keyName: staged.keyName };
-  await poelisProvider.verifyIdentity(candidate, {
+  const candidate = staging.withStagedKey(current, staged);
+  await provider.verifyIdentity(candidate, {
     http: deps.vendorHttp(),
-    secrets: store,
-    secretId: metadata.arn,
-    token: randomUUID(),
     deadline: deps.now() + VENDOR_DEADLINE_MS,
-    defaultPartnerKeySecretId: undefined,
   });
 
-  const replacedId = versionWithLabel(metadata, STAGED_LABEL);
+  const replacedId = versionIdWithStage(metadata, STAGED_LABEL);
   const replaced =
     replacedId === undefined
       ? undefined
-      : await readKeyVersion(store, metadata.arn, replacedId, metadata.versions[replacedId] ?? []);
+      : await readKeyVersion(
+          store,
+          metadata.arn,
+          replacedId,
+          versionById(metadata, replacedId)?.stages ?? [],
+          providers,
+        );
   const output = await deps.secretsManager.send(
     new PutSecretValueCommand({
       SecretId: metadata.arn,
@@ -92,11 +93,11 @@ export async function stageCommand(
     return ExitCode.Ok;
   }
   deps.io.stdout.write(
-    `Staged Poelis key ${describeKey(key)} for ${secretId} (version ${output.VersionId ?? 'unknown'}); Poelis accepted it.\n`,
+    `Staged ${provider.displayName} key ${describeKey(key)} for ${secretId} (version ${output.VersionId ?? 'unknown'}); ${provider.displayName} accepted it.\n`,
   );
   if (replaced !== undefined) {
     deps.io.stdout.write(
-      `It replaces the previously staged key ${describeVersionKey(replaced)}: revoke that one in the Poelis web app if it is unused.\n`,
+      `It replaces the previously staged key ${describeVersionKey(replaced)}: revoke that one in ${staging.revokeKeyIn} if it is unused.\n`,
     );
   }
   if (staged.keyName === undefined) {
@@ -112,9 +113,13 @@ async function readStagedKey(
   deps: CliDependencies,
   secretId: string,
   keyName: string | undefined,
+  provider: KeyProvider,
+  staging: Pick<KeyStaging, 'parseStagedKey' | 'createKeyIn'>,
 ): Promise<StagedKey> {
   if (deps.io.stdin.isTTY === true) {
-    deps.io.stderr.write('Paste the new Poelis API key (not shown), then press Enter: ');
+    deps.io.stderr.write(
+      `Paste the new ${provider.displayName} API key (not shown), then press Enter: `,
+    );
   }
   const typed = await readSecretLine(deps.io.stdin);
   if (deps.io.stdin.isTTY === true) deps.io.stderr.write('\n');
@@ -127,14 +132,16 @@ async function readStagedKey(
     );
   }
   try {
-    return parseStagedKey(JSON.stringify(keyName === undefined ? { apiKey } : { apiKey, keyName }));
+    return staging.parseStagedKey(
+      JSON.stringify(keyName === undefined ? { apiKey } : { apiKey, keyName }),
+    );
   } catch (error) {
     if (error instanceof SecretFormatError) {
       const problem = error.message.replace(/ Fix the secret value.*$/, '');
       throw new CliError(
         error.field === 'STAGED.keyName'
-          ? `--name is not valid: ${problem} Give the key's name as the Poelis web app shows it.`
-          : `The key on stdin is not valid: ${problem} Copy the whole key from the Poelis web app (Settings > Manage REST API Keys).`,
+          ? `--name is not valid: ${problem} Give the key's name as ${staging.createKeyIn} shows it.`
+          : `The key on stdin is not valid: ${problem} Copy the whole key from ${staging.createKeyIn}.`,
         ExitCode.Usage,
       );
     }

@@ -1,5 +1,5 @@
 import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../../lambda/shared/tags';
-import type { CliDependencies } from '../dependencies';
+import { providersOf, type CliDependencies } from '../dependencies';
 import { toCliError } from '../errors';
 import { ExitCode, worstExitCode } from '../exit-codes';
 import { colorsFor } from '../io';
@@ -101,7 +101,7 @@ export async function statusCommand(
 
 async function readEntry(deps: CliDependencies, secretId: string): Promise<StatusEntry> {
   try {
-    const state = await readSecretState(deps.secretsManager, secretId);
+    const state = await readSecretState(deps.secretsManager, secretId, providersOf(deps));
     return { secretId, state, attempts: await deps.history.attempts(state.arn) };
   } catch (error) {
     const { message, exitCode } = toCliError(error, secretId);

@@ -1,7 +1,7 @@
 import { auditSecret, type AuditFinding } from '../../lambda/audit/checks';
 import { SecretsStore } from '../../lambda/aws/secrets';
 import { describeKey } from '../../lambda/shared/key-reference';
-import type { CliDependencies } from '../dependencies';
+import { providersOf, type CliDependencies } from '../dependencies';
 import { ExitCode, worstExitCode } from '../exit-codes';
 import { colorsFor, type Colors } from '../io';
 import { renderTable, writeJson } from '../output';
@@ -31,7 +31,7 @@ export async function verifyCommand(
       kms: deps.kms,
       http: deps.vendorHttp(),
       now: deps.now,
-      defaultPartnerKeySecretId: deps.env.ROTATOR_PARTNER_KEY_SECRET_ID,
+      providers: providersOf(deps),
       expectedKmsKeyArn: deps.env.ROTATOR_EXPECTED_KMS_KEY_ARN,
       deadline: deps.now() + VENDOR_DEADLINE_MS,
     },

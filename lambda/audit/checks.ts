@@ -5,11 +5,11 @@
  */
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { readSecretMetadata, type SecretMetadata } from '../aws/secret-metadata';
 import { SecretsStore } from '../aws/secrets';
 import type { HttpClient } from '../http/client';
-import type { ProviderContext } from '../providers/provider';
-import { keyReference } from '../shared/key-reference';
-import { parseSecret } from '../shared/secret';
+import type { VerifyContext } from '../providers/provider';
+import { builtInProviders, type ProviderRegistry } from '../providers/registry';
 import { checkEncryptionKey } from './encryption-check';
 import {
   AUDIT_CHECKS,
@@ -24,7 +24,6 @@ import {
   checkRotationNotOverdue,
   DEFAULT_OVERDUE_GRACE_MS,
 } from './schedule-checks';
-import { readSecretSnapshot, type SecretSnapshot } from './secret-snapshot';
 
 export {
   AUDIT_CHECKS,
@@ -37,13 +36,14 @@ export { DEFAULT_OVERDUE_GRACE_MS, rotationWindowMs } from './schedule-checks';
 
 /** What the checks use: real clients in the Lambda and the CLI, the local world in tests. */
 export interface AuditDependencies {
-  readonly secretsManager: Pick<SecretsManagerClient, 'send'>;
+  /** A real client: the SDK's paginators accept nothing else. */
+  readonly secretsManager: SecretsManagerClient;
   readonly kms: Pick<KMSClient, 'send'>;
   readonly http: HttpClient;
   /** Epoch ms; the time overdue and stuck rotations are judged against. */
   readonly now: () => number;
-  /** ROTATOR_PARTNER_KEY_SECRET_ID; the audit never reads it, but providers take it. */
-  readonly defaultPartnerKeySecretId?: string;
+  /** The vendors whose secrets are audited. @default builtInProviders (Polytomic and Poelis) */
+  readonly providers?: ProviderRegistry;
   /** ROTATOR_EXPECTED_KMS_KEY_ARN: the customer-managed key every secret must use. */
   readonly expectedKmsKeyArn?: string;
   /** Epoch ms by which vendor calls must be over. */
@@ -52,17 +52,15 @@ export interface AuditDependencies {
   readonly overdueGraceMs?: number;
 }
 
-/** Not a rotation: providers take a token, and the identity checks the audit runs never use it. */
-const AUDIT_TOKEN = 'api-key-rotator-audit';
-
 /** Runs all five checks on one secret; never changes anything. Findings come in AUDIT_CHECKS order. */
 export async function auditSecret(
   deps: AuditDependencies,
   secretId: string,
 ): Promise<AuditFinding[]> {
-  let snapshot: SecretSnapshot;
+  let snapshot: SecretMetadata;
   try {
-    snapshot = await readSecretSnapshot(deps.secretsManager, secretId);
+    // Every version, deprecated ones with their dates: the key before AWSPREVIOUS is among them.
+    snapshot = await readSecretMetadata(deps.secretsManager, secretId, { versions: 'all' });
   } catch (error) {
     const subject = { secretArn: secretId, secretName: secretId };
     return AUDIT_CHECKS.map((check) =>
@@ -71,14 +69,8 @@ export async function auditSecret(
   }
   const subject: AuditSubject = { secretArn: snapshot.arn, secretName: snapshot.name };
   const secrets = new SecretsStore(deps.secretsManager);
-  const vendor: ProviderContext = {
-    http: deps.http,
-    secrets,
-    secretId: snapshot.arn,
-    token: AUDIT_TOKEN,
-    deadline: deps.deadline,
-    defaultPartnerKeySecretId: deps.defaultPartnerKeySecretId,
-  };
+  const providers = deps.providers ?? builtInProviders;
+  const vendor: VerifyContext = { http: deps.http, deadline: deps.deadline };
   const now = deps.now();
   // A check that throws anyway becomes an `error` finding instead of hiding the others.
   const guard = (
@@ -94,12 +86,14 @@ export async function auditSecret(
   const findings = (
     await Promise.all([
       guard(['current-key-works', 'previous-key-revoked'], () =>
-        checkKeys({ subject, snapshot, secrets, vendor }),
+        checkKeys({ subject, snapshot, secrets, providers, vendor }),
       ),
       guard(['no-stuck-pending'], async () => [
         await checkNoStuckPending(subject, snapshot, now, async (versionId) => {
           const text = await secrets.findValue(snapshot.arn, { versionId });
-          return text === undefined ? undefined : keyReference(parseSecret(text));
+          return text === undefined
+            ? undefined
+            : providers.keyReference(providers.parseSecret(text));
         }),
       ]),
       guard(['rotation-not-overdue'], () => [

@@ -1,10 +1,18 @@
-import { ConfigurationError, readRotatorConfig, type RotatorConfig } from '../rotation/config';
+import {
+  ConfigurationError,
+  readSharedFunctionConfig,
+  type SharedFunctionConfig,
+} from '../rotation/config';
+import { FunctionEnv } from '../shared/contracts';
 import { DEFAULT_OVERDUE_GRACE_MS } from './schedule-checks';
 
-/** The audit function's settings: the rotator's, plus the audit's own. */
+/** The audit function's settings: those it shares with the rotation function, plus its own. */
 export interface AuditConfig {
-  /** Allowed origins, partner-key secret and notification topic, read as the rotation function reads them. */
-  readonly rotator: RotatorConfig;
+  /**
+   * Allowed origins and notification topic, read as the rotation function reads them. No
+   * partner key: the audit only verifies keys, which takes the audited key alone.
+   */
+  readonly rotator: SharedFunctionConfig;
   /** ROTATOR_EXPECTED_KMS_KEY_ARN: every managed secret must use this key. */
   readonly expectedKmsKeyArn: string | undefined;
   /** ROTATOR_AUDIT_CONTINUATION_TOPIC_ARN: where a run that ran out of time posts its cursor. */
@@ -24,17 +32,17 @@ const HOUR_MS = 60 * MINUTE_MS;
 
 export function readAuditConfig(env: NodeJS.ProcessEnv): AuditConfig {
   return {
-    rotator: readRotatorConfig(env),
-    expectedKmsKeyArn: readOptional(env.ROTATOR_EXPECTED_KMS_KEY_ARN),
-    continuationTopicArn: readOptional(env.ROTATOR_AUDIT_CONTINUATION_TOPIC_ARN),
+    rotator: readSharedFunctionConfig(env),
+    expectedKmsKeyArn: readOptional(env[FunctionEnv.ExpectedKmsKeyArn]),
+    continuationTopicArn: readOptional(env[FunctionEnv.AuditContinuationTopicArn]),
     scheduleIntervalMs:
-      readPositiveInteger(env, 'ROTATOR_AUDIT_INTERVAL_MINUTES', 24 * 60) * MINUTE_MS,
-    concurrency: readPositiveInteger(env, 'ROTATOR_AUDIT_CONCURRENCY', 4),
-    vendorConcurrency: readPositiveInteger(env, 'ROTATOR_AUDIT_VENDOR_CONCURRENCY', 1),
+      readPositiveInteger(env, FunctionEnv.AuditIntervalMinutes, 24 * 60) * MINUTE_MS,
+    concurrency: readPositiveInteger(env, FunctionEnv.AuditConcurrency, 4),
+    vendorConcurrency: readPositiveInteger(env, FunctionEnv.AuditVendorConcurrency, 1),
     overdueGraceMs:
       readPositiveInteger(
         env,
-        'ROTATOR_AUDIT_OVERDUE_GRACE_HOURS',
+        FunctionEnv.AuditOverdueGraceHours,
         DEFAULT_OVERDUE_GRACE_MS / HOUR_MS,
       ) * HOUR_MS,
   };

@@ -1,6 +1,6 @@
 import { DescribeKeyCommand, NotFoundException, type KMSClient } from '@aws-sdk/client-kms';
+import type { SecretMetadata } from '../aws/secret-metadata';
 import { checkNotCompleted, finding, type AuditFinding, type AuditSubject } from './findings';
-import type { SecretSnapshot } from './secret-snapshot';
 
 const AWS_MANAGED_SECRETS_KEY = 'aws/secretsmanager';
 
@@ -10,7 +10,7 @@ const AWS_MANAGED_SECRETS_KEY = 'aws/secretsmanager';
  */
 export async function checkEncryptionKey(
   subject: AuditSubject,
-  snapshot: SecretSnapshot,
+  snapshot: SecretMetadata,
   kms: Pick<KMSClient, 'send'>,
   expectedKmsKeyArn: string | undefined,
 ): Promise<AuditFinding> {

@@ -5,11 +5,12 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import type { Notifier } from '../aws/notifications';
 import type { HttpClient } from '../http/client';
+import type { ProviderRegistry } from '../providers/registry';
 import { auditSecret, type AuditCheck, type AuditFinding } from './checks';
 import type { AuditConfig } from './config';
 import type { ContinuationSink } from './continuation';
 import { parseAuditEvent, toEventPayload, type AuditCursor, type AuditEventPayload } from './event';
-import { listManagedSecrets } from './managed-secrets';
+import { managedSecretPages } from './managed-secrets';
 import { isNotifyingRun } from './notification-policy';
 import { AuditReporter, type OutcomeCounts } from './reporting';
 import { runInOrder } from './work-pool';
@@ -17,7 +18,8 @@ import { runInOrder } from './work-pool';
 /** What the handler is built from: real clients in the Lambda, the local world in tests. */
 export interface AuditHandlerDependencies {
   readonly config: AuditConfig;
-  readonly secretsManager: Pick<SecretsManagerClient, 'send'>;
+  /** A real client: the SDK's paginators accept nothing else. */
+  readonly secretsManager: SecretsManagerClient;
   readonly kms: Pick<KMSClient, 'send'>;
   readonly http: HttpClient;
   readonly notifier: Notifier;
@@ -25,6 +27,8 @@ export interface AuditHandlerDependencies {
   readonly continuation?: ContinuationSink;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** The vendors whose secrets are audited. @default builtInProviders (Polytomic and Poelis) */
+  readonly providers?: ProviderRegistry;
   /** The time findings are judged against. @default Date.now */
   readonly now?: () => number;
 }
@@ -79,7 +83,7 @@ export function createAuditHandler(deps: AuditHandlerDependencies): AuditHandler
           kms: deps.kms,
           http: deps.http,
           now,
-          defaultPartnerKeySecretId: config.rotator.defaultPartnerKeySecretId,
+          providers: deps.providers,
           expectedKmsKeyArn: config.expectedKmsKeyArn,
           overdueGraceMs: config.overdueGraceMs,
           deadline,
@@ -94,22 +98,21 @@ export function createAuditHandler(deps: AuditHandlerDependencies): AuditHandler
     let continuation: AuditEventPayload | undefined;
     let continued = false;
     try {
-      let pageToken = request.cursor?.pageToken;
       let offset = request.cursor?.offset ?? 0;
       let stoppedAt: AuditCursor | undefined;
-      for (;;) {
-        const page = await listManagedSecrets(deps.secretsManager, pageToken);
+      const pages = managedSecretPages(deps.secretsManager, request.cursor?.pageToken);
+      for await (const page of pages) {
         const todo = page.secretArns.slice(offset);
         const started = await runInOrder(todo, config.concurrency, mayStart, auditOne);
         secretsAudited += started;
         if (started < todo.length) {
-          stoppedAt = cursor(pageToken, offset + started);
+          stoppedAt = cursor(page.pageToken, offset + started);
           break;
         }
-        if (page.nextToken === undefined) break;
-        [pageToken, offset] = [page.nextToken, 0];
-        if (!mayStart()) {
-          stoppedAt = cursor(pageToken, 0);
+        offset = 0;
+        // Stopping between pages names the next one, so it is not listed before it is needed.
+        if (page.nextToken !== undefined && !mayStart()) {
+          stoppedAt = cursor(page.nextToken, 0);
           break;
         }
       }

@@ -9,16 +9,17 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { silentNotifier, SnsNotifier } from '../aws/notifications';
+import { FunctionEnv, METRICS_NAMESPACE, SERVICE_NAME } from '../shared/contracts';
 import { readAuditConfig } from './config';
 import { SnsContinuation } from './continuation';
 import { createAuditHandler } from './handler';
 import { OriginGatedHttpClient } from './origin-gated-http-client';
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'api-key-rotator';
+const serviceName = process.env[FunctionEnv.ServiceName] ?? SERVICE_NAME;
 const logger = new Logger({ serviceName });
 const metrics = new Metrics({
   serviceName,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'ApiKeyRotator',
+  namespace: process.env[FunctionEnv.MetricsNamespace] ?? METRICS_NAMESPACE,
 });
 const config = readAuditConfig(process.env);
 const sns = new SNSClient({});

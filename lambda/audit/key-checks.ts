@@ -1,25 +1,25 @@
 import type { SecretsStore } from '../aws/secrets';
+import { versionWithStage, type SecretMetadata, type SecretVersion } from '../aws/secret-metadata';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../aws/secrets';
 import { probeKey, type KeyProbe } from '../providers/probe';
-import type { ProviderContext } from '../providers/provider';
-import { describeKey, keyReference } from '../shared/key-reference';
+import type { VerifyContext } from '../providers/provider';
+import type { ProviderRegistry } from '../providers/registry';
+import { describeKey } from '../shared/key-reference';
 import {
-  isPlaceholderSecret,
-  parseSecret,
   resolveRevokePolicy,
   type RevokePolicy,
   SecretFormatError,
   type RotatedSecret,
 } from '../shared/secret';
 import { checkNotCompleted, finding, type AuditFinding, type AuditSubject } from './findings';
-import { versionWithStage, type SecretSnapshot, type VersionInfo } from './secret-snapshot';
 
 /** What the two vendor checks work with. */
 export interface KeyCheckContext {
   readonly subject: AuditSubject;
-  readonly snapshot: SecretSnapshot;
+  readonly snapshot: SecretMetadata;
   readonly secrets: SecretsStore;
-  readonly vendor: ProviderContext;
+  readonly providers: ProviderRegistry;
+  readonly vendor: VerifyContext;
 }
 
 /** Deprecated versions read at most when looking for the key before AWSPREVIOUS. */
@@ -54,12 +54,13 @@ async function checkCurrentKey(
   context: KeyCheckContext,
   secret: RotatedSecret,
 ): Promise<AuditFinding> {
-  const { subject } = context;
+  const { subject, providers } = context;
   const check = 'current-key-works';
-  const key = keyReference(secret);
+  const key = providers.keyReference(secret);
+  const provider = providers.providerOf(secret);
   let probe: KeyProbe;
   try {
-    probe = await probeKey(secret, context.vendor);
+    probe = await probeKey(provider, secret, context.vendor);
   } catch (error) {
     return checkNotCompleted(
       subject,
@@ -83,7 +84,7 @@ async function checkCurrentKey(
         subject,
         check,
         'fail',
-        `${secret.provider} rejects the AWSCURRENT key ${describeKey(key)} with ${probe.status}: applications reading this secret cannot authenticate. ${replaceKeyAdvice(secret, subject)}`,
+        `${secret.provider} rejects the AWSCURRENT key ${describeKey(key)} with ${probe.status}: applications reading this secret cannot authenticate. ${provider.guidance.replaceKey(subject.secretName)}`,
         key,
       );
     case 'wrong-identity':
@@ -93,14 +94,14 @@ async function checkCurrentKey(
 
 /**
  * previous-key-revoked: the key the policy says is done is dead at the vendor — AWSPREVIOUS
- * under `on-finish`, the version before it under `next-rotation`. A live Poelis key gets a
- * reminder naming it until the operator revokes it in the web app.
+ * under `on-finish`, the version before it under `next-rotation`. A live key gets the
+ * provider's advice (rotate again, or revoke it in the web app) until it is dead.
  */
 async function checkPreviousKeyRevoked(
   context: KeyCheckContext,
   currentApiKey: string | undefined,
 ): Promise<AuditFinding> {
-  const { subject, snapshot } = context;
+  const { subject, snapshot, providers } = context;
   const check = 'previous-key-revoked';
   const previousVersion = versionWithStage(snapshot, AWSPREVIOUS);
   if (previousVersion === undefined) {
@@ -117,18 +118,22 @@ async function checkPreviousKeyRevoked(
   }
   const target =
     policy === 'on-finish'
-      ? { secret: read.secret, what: `AWSPREVIOUS key ${describeKey(keyReference(read.secret))}` }
+      ? {
+          secret: read.secret,
+          what: `AWSPREVIOUS key ${describeKey(providers.keyReference(read.secret))}`,
+        }
       : await keyBeforePrevious(context, previousVersion, read.secret);
   if ('finding' in target) return target.finding;
 
   const { secret, what } = target;
-  const key = keyReference(secret);
+  const key = providers.keyReference(secret);
+  const provider = providers.providerOf(secret);
   if (secret.apiKey === currentApiKey) {
     return finding(subject, check, 'pass', `${what} is also AWSCURRENT's key.`, key);
   }
   let probe: KeyProbe;
   try {
-    probe = await probeKey(secret, context.vendor);
+    probe = await probeKey(provider, secret, context.vendor);
   } catch (error) {
     return checkNotCompleted(subject, check, `check ${what}`, error, key);
   }
@@ -145,7 +150,7 @@ async function checkPreviousKeyRevoked(
     subject,
     check,
     'fail',
-    `${what} still works at ${secret.provider}, but policy ${policy} says it is revoked. ${revokeAdvice(secret, subject)}`,
+    `${what} still works at ${secret.provider}, but policy ${policy} says it is revoked. ${provider.guidance.revokeKey(secret, key, subject.secretName)}`,
     key,
   );
 }
@@ -156,7 +161,7 @@ type RevocationTarget =
 /** Under next-rotation, AWSPREVIOUS stays live by design; the key before it must be dead. */
 async function keyBeforePrevious(
   context: KeyCheckContext,
-  previousVersion: VersionInfo,
+  previousVersion: SecretVersion,
   previous: RotatedSecret,
 ): Promise<RevocationTarget> {
   const { subject } = context;
@@ -170,7 +175,7 @@ async function keyBeforePrevious(
     };
   }
   if (older === undefined) {
-    const key = keyReference(previous);
+    const key = context.providers.keyReference(previous);
     return {
       finding: finding(
         subject,
@@ -183,7 +188,7 @@ async function keyBeforePrevious(
   }
   return {
     secret: older,
-    what: `Key ${describeKey(keyReference(older))} (the version before AWSPREVIOUS)`,
+    what: `Key ${describeKey(context.providers.keyReference(older))} (the version before AWSPREVIOUS)`,
   };
 }
 
@@ -191,7 +196,7 @@ type VersionRead = { readonly secret: RotatedSecret } | { readonly finding: Audi
 
 async function readVersion(
   context: KeyCheckContext,
-  version: VersionInfo,
+  version: SecretVersion,
   check: AuditFinding['check'],
   label: string,
 ): Promise<VersionRead> {
@@ -213,7 +218,7 @@ async function readVersion(
     };
   }
   // Putting the first key leaves the stack's placeholder as AWSPREVIOUS: no earlier key exists.
-  if (label === AWSPREVIOUS && isPlaceholderSecret(text)) {
+  if (label === AWSPREVIOUS && context.providers.isPlaceholder(text)) {
     return {
       finding: finding(
         subject,
@@ -224,7 +229,7 @@ async function readVersion(
     };
   }
   try {
-    return { secret: parseSecret(text) };
+    return { secret: context.providers.parseSecret(text) };
   } catch (error) {
     if (!(error instanceof SecretFormatError)) throw error;
     return { finding: finding(subject, check, 'fail', `${label}: ${error.message}`) };
@@ -237,7 +242,7 @@ async function readVersion(
  */
 async function findKeyBefore(
   context: KeyCheckContext,
-  previousVersion: VersionInfo,
+  previousVersion: SecretVersion,
   previous: RotatedSecret,
 ): Promise<RotatedSecret | undefined> {
   const { snapshot, secrets } = context;
@@ -256,23 +261,11 @@ async function findKeyBefore(
     if (text === undefined) continue;
     let secret: RotatedSecret;
     try {
-      secret = parseSecret(text);
+      secret = context.providers.parseSecret(text);
     } catch {
       continue;
     }
     if (secret.provider === previous.provider) return secret;
   }
   return undefined;
-}
-
-function replaceKeyAdvice(secret: RotatedSecret, subject: AuditSubject): string {
-  return secret.provider === 'poelis'
-    ? `Create a new key in the Poelis web app, run \`api-key-rotator stage ${subject.secretName}\`, then rotate.`
-    : `Rotate now (\`api-key-rotator rotate ${subject.secretName}\`) to issue a working key.`;
-}
-
-function revokeAdvice(secret: RotatedSecret, subject: AuditSubject): string {
-  return secret.provider === 'poelis'
-    ? `Revoke ${describeKey(keyReference(secret))} in the Poelis web app (Settings > Manage REST API Keys > Revoke); this reminder repeats daily until it is revoked.`
-    : `Rotate again (\`api-key-rotator rotate ${subject.secretName}\`): the next rotation re-issues user ${secret.userId}'s key, which revokes this one.`;
 }

@@ -1,25 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Notifier } from '../aws/notifications';
+import { AuditMetric, type AuditMetricName } from '../shared/contracts';
 import { describeError } from '../shared/errors';
 import { describeKey } from '../shared/key-reference';
 import type { AuditCheck, AuditFinding, AuditOutcome } from './findings';
 
-/**
- * Metric names: the contract with the stack's alarms and dashboards. The three check metrics
- * carry the dimensions {service, check} and count secrets per invocation (0 included, so a
- * graph shows the audit ran); AuditSecretsAudited and AuditIncomplete carry {service}.
- */
-export const AuditMetric = {
-  CheckPassed: 'AuditCheckPassed',
-  CheckFailed: 'AuditCheckFailed',
-  CheckErrored: 'AuditCheckErrored',
-  SecretsAudited: 'AuditSecretsAudited',
-  /** The run stopped early and had no continuation topic to resume through. */
-  Incomplete: 'AuditIncomplete',
-} as const;
-
-const METRIC_OF: Readonly<Record<AuditOutcome, string>> = {
+const METRIC_OF: Readonly<Record<AuditOutcome, AuditMetricName>> = {
   pass: AuditMetric.CheckPassed,
   fail: AuditMetric.CheckFailed,
   error: AuditMetric.CheckErrored,

@@ -1,9 +1,9 @@
 import type { RotationRulesType } from '@aws-sdk/client-secrets-manager';
+import type { SecretMetadata } from '../aws/secret-metadata';
 import { AWSCURRENT, AWSPENDING } from '../aws/secrets';
+import { MANAGED_TAG, parseRateExpression } from '../shared/contracts';
 import { describeKey, type KeyReference } from '../shared/key-reference';
-import { MANAGED_TAG } from '../shared/tags';
 import { finding, type AuditFinding, type AuditSubject } from './findings';
-import type { SecretSnapshot } from './secret-snapshot';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -24,8 +24,8 @@ export function rotationWindowMs(rules: RotationRulesType | undefined): number {
 
 function scheduleInHours(expression: string | undefined): boolean {
   if (expression === undefined) return false;
-  const rate = /^rate\(\s*\d+\s+(hours?|days?)\s*\)$/.exec(expression.trim());
-  if (rate) return rate[1].startsWith('hour');
+  const rate = parseRateExpression(expression, { tolerateBlanks: true });
+  if (rate !== undefined) return rate.unit === 'hour';
   // A cron expression that fires at more than one hour of the day is a schedule in hours.
   const hours = /^cron\(\s*\S+\s+(\S+)/.exec(expression.trim())?.[1];
   return hours !== undefined && /[*,/-]/.test(hours);
@@ -37,7 +37,7 @@ function scheduleInHours(expression: string | undefined): boolean {
  */
 export async function checkNoStuckPending(
   subject: AuditSubject,
-  snapshot: SecretSnapshot,
+  snapshot: SecretMetadata,
   now: number,
   pendingKey: (versionId: string) => Promise<KeyReference | undefined>,
 ): Promise<AuditFinding> {
@@ -70,7 +70,7 @@ export async function checkNoStuckPending(
 /** rotation-not-overdue: rotation is on, and NextRotationDate is not past by more than a grace. */
 export function checkRotationNotOverdue(
   subject: AuditSubject,
-  snapshot: SecretSnapshot,
+  snapshot: SecretMetadata,
   now: number,
   graceMs: number,
 ): AuditFinding {

@@ -1,4 +1,5 @@
 import { DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { FunctionEnv } from '../shared/contracts';
 import { RotatorError } from '../shared/errors';
 
 /** The secret's KMS key cannot decrypt it, so every read of the secret would fail. */
@@ -17,7 +18,7 @@ export class KmsKeyUnusableError extends RotatorError {
 export class CustomerManagedKeyRequiredError extends RotatorError {
   constructor(readonly keyId: string) {
     super(
-      `The secret is encrypted with the AWS managed key ${keyId}, but this function requires a customer-managed KMS key (ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY=true). Update the secret's KmsKeyId to the stack's key.`,
+      `The secret is encrypted with the AWS managed key ${keyId}, but this function requires a customer-managed KMS key (${FunctionEnv.RequireCustomerManagedKey}=true). Update the secret's KmsKeyId to the stack's key.`,
     );
   }
 }

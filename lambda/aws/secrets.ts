@@ -1,5 +1,4 @@
 import {
-  DescribeSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
   ResourceNotFoundException,
@@ -8,22 +7,11 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { RotatorError } from '../shared/errors';
 import { SecretFormatError } from '../shared/secret';
+import { readSecretMetadata, type SecretMetadata } from './secret-metadata';
 
 export const AWSCURRENT = 'AWSCURRENT';
 export const AWSPENDING = 'AWSPENDING';
 export const AWSPREVIOUS = 'AWSPREVIOUS';
-
-/** What DescribeSecret tells a rotation step. */
-export interface SecretMetadata {
-  readonly arn: string;
-  readonly rotationEnabled: boolean;
-  /** Absent when the secret is encrypted with the AWS managed key `aws/secretsmanager`. */
-  readonly kmsKeyId: string | undefined;
-  /** Version id to staging labels. */
-  readonly versions: Readonly<Record<string, readonly string[]>>;
-  /** The secret's tags, by key (DescribeSecret returns them: no extra call). */
-  readonly tags: Readonly<Record<string, string>>;
-}
 
 /** Selects one version of a secret, by id or by staging label. */
 export type VersionSelector = { readonly versionId: string } | { readonly versionStage: string };
@@ -39,21 +27,12 @@ export class SecretVersionMissingError extends RotatorError {
 
 /** The few Secrets Manager calls the rotator makes. */
 export class SecretsStore {
-  constructor(private readonly client: Pick<SecretsManagerClient, 'send'>) {}
+  /** A real client, as readSecretMetadata takes: the SDK's paginators accept nothing else. */
+  constructor(private readonly client: SecretsManagerClient) {}
 
-  async describe(secretId: string): Promise<SecretMetadata> {
-    const output = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
-    return {
-      arn: output.ARN ?? secretId,
-      rotationEnabled: output.RotationEnabled === true,
-      kmsKeyId: output.KmsKeyId,
-      versions: output.VersionIdsToStages ?? {},
-      tags: Object.fromEntries(
-        (output.Tags ?? []).flatMap(({ Key, Value }) =>
-          Key === undefined ? [] : [[Key, Value ?? '']],
-        ),
-      ),
-    };
+  /** The secret's metadata with its labelled versions: one DescribeSecret, as before every step. */
+  describe(secretId: string): Promise<SecretMetadata> {
+    return readSecretMetadata(this.client, secretId);
   }
 
   /** A version's value, or undefined when that version has no value yet. */
@@ -126,11 +105,6 @@ export class SecretsStore {
       }),
     );
   }
-}
-
-/** The version holding `label`, if any. */
-export function versionWithLabel(metadata: SecretMetadata, label: string): string | undefined {
-  return Object.keys(metadata.versions).find((id) => metadata.versions[id]?.includes(label));
 }
 
 function describeSelector(selector: VersionSelector): string {

@@ -10,7 +10,7 @@ export interface RequestLog {
 }
 
 export interface HttpRequest {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
   readonly url: URL;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string;
@@ -52,7 +52,8 @@ const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-amzn-requestid'];
  * The vendor HTTP client: allowlisted https origins only, no redirects, bounded responses,
  * and retries with jittered backoff — up to `maxAttempts` for 5xx and connection failures,
  * as often as the deadline allows for 429 (honouring Retry-After / X-RateLimit-Reset) — never
- * past the deadline, and only for requests that are safe to repeat (GET, or an Idempotency-Key).
+ * past the deadline, and only for requests that are safe to repeat (GET, DELETE, or an
+ * Idempotency-Key).
  */
 export class HttpClient {
   private readonly dispatcher: Dispatcher;
@@ -76,7 +77,9 @@ export class HttpClient {
   async request(req: HttpRequest): Promise<HttpResponse> {
     assertOriginAllowed(req.url, this.options.policy);
     const origin = req.url.origin;
-    const repeatable = req.method === 'GET' || hasHeader(req.headers, 'idempotency-key');
+    // DELETE is idempotent by HTTP's definition: a repeat finds the resource already gone.
+    const repeatable =
+      req.method === 'GET' || req.method === 'DELETE' || hasHeader(req.headers, 'idempotency-key');
     // Failures count against maxAttempts; a 429 is the vendor pacing us, bounded by the deadline.
     let failures = 0;
     for (let attempt = 1; ; attempt++) {

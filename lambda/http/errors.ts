@@ -1,10 +1,11 @@
+import { FunctionEnv } from '../shared/contracts';
 import { RotatorError } from '../shared/errors';
 
 /** The URL's origin is not on ROTATOR_ALLOWED_ORIGINS; refused before any request. */
 export class OriginNotAllowedError extends RotatorError {
   constructor(readonly origin: string) {
     super(
-      `Refusing to call ${origin}: it is not on ROTATOR_ALLOWED_ORIGINS. Fix the secret's baseUrl or add the origin to the allowlist.`,
+      `Refusing to call ${origin}: it is not on ${FunctionEnv.AllowedOrigins}. Fix the secret's baseUrl or add the origin to the allowlist.`,
     );
   }
 }
@@ -13,7 +14,7 @@ export class OriginNotAllowedError extends RotatorError {
 export class InsecureUrlError extends RotatorError {
   constructor(readonly origin: string) {
     super(
-      `Refusing to call ${origin}: vendor calls must use https (plain http only to loopback with ROTATOR_ALLOW_LOOPBACK_HTTP=true).`,
+      `Refusing to call ${origin}: vendor calls must use https (plain http only to loopback with ${FunctionEnv.AllowLoopbackHttp}=true).`,
     );
   }
 }

@@ -41,14 +41,16 @@ export class VendorResponseError extends RotatorError {
   }
 }
 
-/** A Poelis rotation with no key staged: the reminder to create one. */
+/** An assisted rotation with no key staged: the reminder to create one. */
 export class NothingStagedError extends RotatorError {
   constructor(
     readonly secretId: string,
     reason: string,
+    /** Where keys are created, e.g. "the Poelis web app (Settings > Manage REST API Keys)". */
+    createKeyIn: string,
   ) {
     super(
-      `${reason}. Create a new REST API key in the Poelis web app (Settings > Manage REST API Keys), then run \`api-key-rotator stage ${secretId}\` and rotate again.`,
+      `${reason}. Create a new key in ${createKeyIn}, then run \`api-key-rotator stage ${secretId}\` and rotate again.`,
     );
   }
 }

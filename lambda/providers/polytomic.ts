@@ -1,8 +1,29 @@
 import { fingerprint } from '../shared/fingerprint';
-import { parsePartnerKey, type PolytomicSecret } from '../shared/secret';
+import {
+  optionalString,
+  parseJsonObject,
+  requiredId,
+  requiredString,
+  SecretFormatError,
+  type RevokePolicy,
+  type RotatedSecret,
+} from '../shared/secret';
 import { IdentityMismatchError, PartnerKeyMissingError, VendorResponseError } from './errors';
-import type { KeyProvider, ProviderContext, Revocation } from './provider';
+import type { KeyChangeContext, KeyProvider, Revocation } from './provider';
 import { assertKeyAccepted, assertSuccess, parseJsonBody, stringAt } from './vendor-response';
+
+/** A Polytomic secret: a user's key, minted by the partner key. */
+export interface PolytomicSecret extends RotatedSecret {
+  readonly provider: 'polytomic';
+  readonly organizationId: string;
+  /** The user whose key is `apiKey`. */
+  readonly userId: string;
+  /** The user the next rotation issues a key for; absent in single-user mode. */
+  readonly standbyUserId?: string;
+  readonly apiVersion?: string;
+  readonly partnerKeySecretId?: string;
+  readonly revokePrevious?: RevokePolicy;
+}
 
 export const POLYTOMIC_DEFAULT_BASE_URL = 'https://app.polytomic.com';
 export const POLYTOMIC_DEFAULT_API_VERSION = '2025-09-18';
@@ -18,12 +39,34 @@ export const POLYTOMIC_DEFAULT_API_VERSION = '2025-09-18';
  */
 export const polytomicProvider: KeyProvider<PolytomicSecret> = {
   name: 'polytomic',
+  displayName: 'Polytomic',
+
+  parseSecret(envelope) {
+    const secret: PolytomicSecret = {
+      ...envelope,
+      provider: 'polytomic',
+      organizationId: requiredId(envelope, 'organizationId'),
+      userId: requiredId(envelope, 'userId'),
+    };
+    const standbyUserId =
+      envelope.standbyUserId === undefined ? undefined : requiredId(envelope, 'standbyUserId');
+    if (standbyUserId === secret.userId) {
+      throw new SecretFormatError('standbyUserId', 'must name a different user than "userId"');
+    }
+    optionalString(envelope, 'apiVersion');
+    optionalString(envelope, 'partnerKeySecretId');
+    return secret;
+  },
+
+  keyReference(secret) {
+    return { fingerprint: fingerprint(secret.apiKey) };
+  },
 
   async issueKey(current, context) {
     const apiKey = await issueUserKey(
       current,
       current.standbyUserId ?? current.userId,
-      context.token,
+      context.idempotencyKey,
       context,
     );
     if (current.standbyUserId === undefined) return { ...current, apiKey };
@@ -60,10 +103,47 @@ export const polytomicProvider: KeyProvider<PolytomicSecret> = {
     const promotedUserId = replaced.standbyUserId ?? replaced.userId;
     if (target.userId === promotedUserId) return { kind: 'already-revoked' };
     // A forced re-issue is the only revocation; its value is dropped here, never stored or logged.
-    await issueUserKey(replaced, target.userId, `${context.token}-revoke`, context);
+    await issueUserKey(replaced, target.userId, `${context.idempotencyKey}-revoke`, context);
     return { kind: 'revoked' };
   },
+
+  disposePendingKey(pending, current) {
+    if (pending.userId === current.userId) {
+      // Single-user mode: issuing the pending key already replaced the current one at Polytomic.
+      return {
+        kind: 'refuse',
+        reason: `The pending key ${fingerprint(pending.apiKey)} belongs to the same Polytomic user as AWSCURRENT (single-user mode): issuing it already replaced the current key, so it is the only live one. Clearing it would leave no working key. Fix the failure's cause and let Secrets Manager reattempt the rotation, which promotes this version.`,
+      };
+    }
+    return {
+      kind: 'revoke',
+      plan: `revoke the pending key of Polytomic user ${pending.userId}: Polytomic has no revoke call, so the user's key is re-issued (force=true) and the new value discarded unseen`,
+    };
+  },
+
+  unstoredPendingRisk(current) {
+    if (current.standbyUserId !== undefined) return undefined;
+    // createSecret may have issued a key unseen; a forced issue for this user kills AWSCURRENT's.
+    return `The secret is in Polytomic single-user mode and createSecret stored no key, but it may have issued one before failing: that forced issue for user ${current.userId} replaced AWSCURRENT's key at Polytomic. Clearing AWSPENDING could leave AWSCURRENT with a dead key. Fix the failure's cause and let Secrets Manager's retries finish the rotation (\`api-key-rotator status\` follows it): they reuse the rotation's Idempotency-Key, so Polytomic replays the issued key, which is then stored and promoted.`;
+  },
+
+  guidance: {
+    replaceKey: (secretName) =>
+      `Rotate now (\`api-key-rotator rotate ${secretName}\`) to issue a working key.`,
+    revokeKey: (secret, _key, secretName) =>
+      `Rotate again (\`api-key-rotator rotate ${secretName}\`): the next rotation re-issues user ${secret.userId}'s key, which revokes this one.`,
+  },
 };
+
+/** Parses a Polytomic partner-key secret: `{"partnerKey":"…"}` or the bare key. */
+export function parsePartnerKey(text: string): string {
+  if (!text.trimStart().startsWith('{')) {
+    const key = text.trim();
+    if (key === '') throw new SecretFormatError('partnerKey', 'must be a non-empty string');
+    return key;
+  }
+  return requiredString(parseJsonObject(text, 'partner key'), 'partnerKey');
+}
 
 /**
  * Issues (force=true) a key for `userId`. The Idempotency-Key makes a retry after a lost
@@ -73,7 +153,7 @@ async function issueUserKey(
   secret: PolytomicSecret,
   userId: string,
   idempotencyKey: string,
-  context: ProviderContext,
+  context: KeyChangeContext,
 ): Promise<string> {
   const operation = `Polytomic key issue for user ${userId}`;
   const partnerKey = await readPartnerKey(secret, context);
@@ -100,7 +180,7 @@ async function issueUserKey(
   return apiKey;
 }
 
-async function readPartnerKey(secret: PolytomicSecret, context: ProviderContext): Promise<string> {
+async function readPartnerKey(secret: PolytomicSecret, context: KeyChangeContext): Promise<string> {
   const secretId = secret.partnerKeySecretId ?? context.defaultPartnerKeySecretId;
   if (secretId === undefined) throw new PartnerKeyMissingError();
   return parsePartnerKey(await context.secrets.getValue(secretId, { versionStage: 'AWSCURRENT' }));

@@ -1,20 +1,80 @@
-import type { ProviderName, RotatedSecret } from '../shared/secret';
+import { fingerprint } from '../shared/fingerprint';
+import type { KeyReference } from '../shared/key-reference';
+import {
+  parseSecretEnvelope,
+  placeholderProvider,
+  SecretFormatError,
+  type RotatedSecret,
+} from '../shared/secret';
 import { poelisProvider } from './poelis';
 import { polytomicProvider } from './polytomic';
 import type { KeyProvider } from './provider';
 
-type ProviderRegistry = {
-  readonly [P in ProviderName]: KeyProvider<Extract<RotatedSecret, { provider: P }>>;
-};
+/**
+ * The providers a rotation, an audit or the CLI knows, keyed by the secret's `provider` field.
+ * Everything that reads a secret value asks the registry, so a registered vendor is handled
+ * everywhere and an unknown one is refused by name.
+ *
+ * @example
+ * const secret = builtInProviders.parseSecret(text);
+ * await builtInProviders.providerOf(secret).verifyIdentity(secret, { http, deadline });
+ */
+export class ProviderRegistry {
+  private readonly byName = new Map<string, KeyProvider>();
 
-/** Every supported vendor, keyed by the secret's `provider` field. */
-export const providers: ProviderRegistry = {
-  polytomic: polytomicProvider,
-  poelis: poelisProvider,
-};
+  constructor(providers: readonly KeyProvider[]) {
+    for (const provider of providers) {
+      if (this.byName.has(provider.name)) {
+        throw new Error(`Provider "${provider.name}" is registered twice.`);
+      }
+      this.byName.set(provider.name, provider);
+    }
+  }
 
-/** The provider for a parsed secret. */
-export function providerFor<S extends RotatedSecret>(secret: S): KeyProvider<S> {
-  // The registry is keyed by the same discriminant the secret carries, so the entry fits `S`.
-  return providers[secret.provider] as unknown as KeyProvider<S>;
+  /** The registered provider names, in registration order. */
+  get names(): readonly string[] {
+    return [...this.byName.keys()];
+  }
+
+  /** The provider of a parsed secret (or of a provider name). */
+  providerOf(secret: Pick<RotatedSecret, 'provider'> | string): KeyProvider {
+    const name = typeof secret === 'string' ? secret : secret.provider;
+    const provider = this.byName.get(name);
+    if (provider === undefined) {
+      throw new SecretFormatError('provider', `must be one of ${this.names.join(', ')}`);
+    }
+    return provider;
+  }
+
+  /** Parses and validates a secret's JSON value: the envelope, then its provider's fields. */
+  parseSecret(text: string): RotatedSecret {
+    const envelope = parseSecretEnvelope(text);
+    return this.providerOf(envelope).parseSecret(envelope);
+  }
+
+  /** True for the stack's placeholder `{"provider":"…"}` of a registered provider. */
+  isPlaceholder(text: string): boolean {
+    const name = placeholderProvider(text);
+    return name !== undefined && this.byName.has(name);
+  }
+
+  /** Names a secret's key without revealing it. */
+  keyReference(secret: RotatedSecret): KeyReference {
+    const provider = this.byName.get(secret.provider);
+    return provider === undefined
+      ? { fingerprint: fingerprint(secret.apiKey) }
+      : provider.keyReference(secret);
+  }
 }
+
+/** The `provider` of a secret the deployed function rotates. */
+export type BuiltInProviderName = typeof polytomicProvider.name | typeof poelisProvider.name;
+
+/** The vendors the deployed function rotates, as the stack's config names them. */
+export const BUILT_IN_PROVIDER_NAMES: readonly BuiltInProviderName[] = [
+  polytomicProvider.name,
+  poelisProvider.name,
+];
+
+/** Polytomic and Poelis: the vendors the deployed function rotates. */
+export const builtInProviders = new ProviderRegistry([polytomicProvider, poelisProvider]);

@@ -1,12 +1,18 @@
 import { DEFAULT_ALLOWED_ORIGINS, parseOriginList, type OriginPolicy } from '../http/origin-policy';
+import { FunctionEnv } from '../shared/contracts';
 import { RotatorError } from '../shared/errors';
 
-/** The function's settings, from its environment. */
-export interface RotatorConfig {
+/** The settings both functions read from their environment, the same way. */
+export interface SharedFunctionConfig {
   readonly originPolicy: OriginPolicy;
   readonly requireCustomerManagedKey: boolean;
-  readonly defaultPartnerKeySecretId: string | undefined;
   readonly notifyTopicArn: string | undefined;
+}
+
+/** The rotation function's settings, from its environment. */
+export interface RotatorConfig extends SharedFunctionConfig {
+  /** Only issuing a Polytomic key needs it, so only the rotation function reads it. */
+  readonly defaultPartnerKeySecretId: string | undefined;
 }
 
 /** An environment variable of the function has a value it cannot use. */
@@ -18,15 +24,23 @@ export class ConfigurationError extends RotatorError {
   }
 }
 
+/** Reads the rotation function's settings; throws {@link ConfigurationError} naming a bad variable. */
 export function readRotatorConfig(env: NodeJS.ProcessEnv): RotatorConfig {
   return {
+    ...readSharedFunctionConfig(env),
+    defaultPartnerKeySecretId: readOptional(env[FunctionEnv.PartnerKeySecretId]),
+  };
+}
+
+/** Reads the settings both functions share; throws {@link ConfigurationError} naming a bad variable. */
+export function readSharedFunctionConfig(env: NodeJS.ProcessEnv): SharedFunctionConfig {
+  return {
     originPolicy: {
-      allowedOrigins: readOrigins(env.ROTATOR_ALLOWED_ORIGINS),
-      allowLoopbackHttp: readBoolean(env, 'ROTATOR_ALLOW_LOOPBACK_HTTP'),
+      allowedOrigins: readOrigins(env[FunctionEnv.AllowedOrigins]),
+      allowLoopbackHttp: readBoolean(env, FunctionEnv.AllowLoopbackHttp),
     },
-    requireCustomerManagedKey: readBoolean(env, 'ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY'),
-    defaultPartnerKeySecretId: readOptional(env.ROTATOR_PARTNER_KEY_SECRET_ID),
-    notifyTopicArn: readOptional(env.ROTATOR_NOTIFY_TOPIC_ARN),
+    requireCustomerManagedKey: readBoolean(env, FunctionEnv.RequireCustomerManagedKey),
+    notifyTopicArn: readOptional(env[FunctionEnv.NotifyTopicArn]),
   };
 }
 
@@ -36,7 +50,7 @@ function readOrigins(value: string | undefined): readonly string[] {
     return parseOriginList(value ?? '');
   } catch {
     throw new ConfigurationError(
-      'ROTATOR_ALLOWED_ORIGINS',
+      FunctionEnv.AllowedOrigins,
       'a comma-separated list of origins such as https://app.polytomic.com',
     );
   }

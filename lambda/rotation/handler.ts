@@ -4,8 +4,10 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import type { Context } from 'aws-lambda';
 import { assertKmsKeyUsable } from '../aws/kms';
 import type { Notifier } from '../aws/notifications';
-import type { SecretMetadata, SecretsStore } from '../aws/secrets';
+import type { SecretMetadata } from '../aws/secret-metadata';
+import type { SecretsStore } from '../aws/secrets';
 import type { HttpClient } from '../http/client';
+import { builtInProviders, type ProviderRegistry } from '../providers/registry';
 import type { RotatorConfig } from './config';
 import { parseRotationEvent, type RotationEvent } from './event';
 import { RotationReporter } from './reporting';
@@ -21,6 +23,8 @@ export interface RotationDependencies {
   readonly notifier: Notifier;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** The vendors this function rotates. @default builtInProviders (Polytomic and Poelis) */
+  readonly providers?: ProviderRegistry;
   readonly now?: () => number;
 }
 
@@ -32,6 +36,7 @@ export type RotationHandler = (event: unknown, context: Context) => Promise<void
 export function createRotationHandler(deps: RotationDependencies): RotationHandler {
   const { config, secrets, logger, metrics } = deps;
   const now = deps.now ?? Date.now;
+  const providers = deps.providers ?? builtInProviders;
   const report = new RotationReporter(logger, metrics, deps.notifier);
 
   function stepInput(event: RotationEvent, metadata: SecretMetadata, timeoutAt: number): StepInput {
@@ -39,11 +44,13 @@ export function createRotationHandler(deps: RotationDependencies): RotationHandl
       event,
       metadata,
       secrets,
+      providers,
       vendor: {
         http: deps.http,
         secrets,
         secretId: metadata.arn,
-        token: event.ClientRequestToken,
+        // The rotation's token is its vendor idempotency key: a retried step replays its issue.
+        idempotencyKey: event.ClientRequestToken,
         deadline: timeoutAt - DEADLINE_MARGIN_MS,
         defaultPartnerKeySecretId: config.defaultPartnerKeySecretId,
       },

@@ -10,14 +10,15 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { silentNotifier, SnsNotifier } from '../aws/notifications';
 import { SecretsStore } from '../aws/secrets';
 import { HttpClient } from '../http/client';
+import { FunctionEnv, METRICS_NAMESPACE, SERVICE_NAME } from '../shared/contracts';
 import { readRotatorConfig } from './config';
 import { createRotationHandler } from './handler';
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'api-key-rotator';
+const serviceName = process.env[FunctionEnv.ServiceName] ?? SERVICE_NAME;
 const logger = new Logger({ serviceName });
 const metrics = new Metrics({
   serviceName,
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'ApiKeyRotator',
+  namespace: process.env[FunctionEnv.MetricsNamespace] ?? METRICS_NAMESPACE,
 });
 const config = readRotatorConfig(process.env);
 

@@ -1,19 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Notifier } from '../aws/notifications';
+import { RotationMetric } from '../shared/contracts';
 import { describeError } from '../shared/errors';
 import { describeKey, type KeyReference } from '../shared/key-reference';
-import type { ProviderName } from '../shared/secret';
-
-/** Metric names: the contract with the stack's alarms and dashboards. */
-export const RotationMetric = {
-  StepSucceeded: 'RotationStepSucceeded',
-  StepFailed: 'RotationStepFailed',
-  Completed: 'RotationCompleted',
-  KeyRevoked: 'KeyRevoked',
-  RevocationFailed: 'RevocationFailed',
-  ManualRevocationRequired: 'ManualRevocationRequired',
-} as const;
+import type { KeyProvider } from '../providers/provider';
 
 /**
  * Everything a rotation tells the outside world beyond its return value: metrics, the log
@@ -27,7 +18,7 @@ export class RotationReporter {
   ) {}
 
   /** Tags the rest of the invocation's logs and metrics with the secret's provider. */
-  provider(name: ProviderName): void {
+  provider(name: string): void {
     this.logger.appendKeys({ provider: name });
     this.metrics.addMetadata('provider', name);
   }
@@ -58,12 +49,17 @@ export class RotationReporter {
     });
   }
 
-  async manualRevocationRequired(secretId: string, key: KeyReference): Promise<void> {
+  async manualRevocationRequired(
+    secretId: string,
+    key: KeyReference,
+    provider: Pick<KeyProvider, 'displayName' | 'staging'>,
+  ): Promise<void> {
     this.metrics.addMetric(RotationMetric.ManualRevocationRequired, MetricUnit.Count, 1);
     this.logger.warn('previous key must be revoked in the vendor web app', { keyToRevoke: key });
+    const revokeKeyIn = provider.staging?.revokeKeyIn ?? `the ${provider.displayName} web app`;
     await this.notify(
-      `Revoke the old Poelis key of ${secretId}`,
-      `Secret ${secretId} was rotated. Revoke the previous key ${describeKey(key)} in the Poelis web app (Settings > Manage REST API Keys > Revoke).`,
+      `Revoke the old ${provider.displayName} key of ${secretId}`,
+      `Secret ${secretId} was rotated. Revoke the previous key ${describeKey(key)} in ${revokeKeyIn}.`,
     );
   }
 

@@ -1,21 +1,17 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { versionIdWithStage, type SecretMetadata } from '../aws/secret-metadata';
 import {
   AWSCURRENT,
   AWSPREVIOUS,
   SecretVersionMissingError,
-  versionWithLabel,
-  type SecretMetadata,
   type SecretsStore,
 } from '../aws/secrets';
 import { probeKey } from '../providers/probe';
-import type { ProviderContext } from '../providers/provider';
-import { providerFor } from '../providers/registry';
+import type { KeyChangeContext, KeyProvider } from '../providers/provider';
+import type { ProviderRegistry } from '../providers/registry';
 import { describeError, RotatorError } from '../shared/errors';
-import { keyReference, type KeyReference } from '../shared/key-reference';
+import type { KeyReference } from '../shared/key-reference';
 import {
-  isPlaceholderSecret,
-  parseSecret,
-  parseStagedKey,
   resolveRevokePolicy,
   SecretFormatError,
   STAGED_LABEL,
@@ -31,7 +27,9 @@ export interface StepInput {
   readonly event: RotationEvent;
   readonly metadata: SecretMetadata;
   readonly secrets: SecretsStore;
-  readonly vendor: ProviderContext;
+  /** The vendors this function rotates; each secret's `provider` picks one. */
+  readonly providers: ProviderRegistry;
+  readonly vendor: KeyChangeContext;
   readonly log: Logger;
   readonly report: RotationReporter;
 }
@@ -61,6 +59,7 @@ export async function createSecret({
   event,
   metadata,
   secrets,
+  providers,
   vendor,
   log,
   report,
@@ -73,25 +72,25 @@ export async function createSecret({
   const currentText = await secrets.getValue(metadata.arn, {
     versionId: currentVersionId(metadata),
   });
-  if (isPlaceholderSecret(currentText)) throw new FirstKeyMissingError(metadata.arn);
-  const current = parseSecret(currentText);
+  if (providers.isPlaceholder(currentText)) throw new FirstKeyMissingError(metadata.arn);
+  const current = providers.parseSecret(currentText);
   report.provider(current.provider);
   // A bad policy tag fails here, before any key is issued, rather than after the promotion.
   resolveRevokePolicy(current, metadata.arn, metadata.tags);
-  const pending = await providerFor(current).issueKey(current, vendor);
+  const pending = await providers.providerOf(current).issueKey(current, vendor);
   await secrets.putPending(metadata.arn, token, stringifySecret(pending), event.RotationToken);
   log.info('new key stored as AWSPENDING', {
-    currentKey: keyReference(current),
-    pendingKey: keyReference(pending),
+    currentKey: providers.keyReference(current),
+    pendingKey: providers.keyReference(pending),
   });
 }
 
 /**
- * setSecret: Polytomic keys are usable once issued. A Poelis key came from the STAGED
- * version, which createSecret has consumed, so its label is cleared (once; re-runs find none).
+ * setSecret: an issued key is usable at once. A staged key (assisted vendors) came from the
+ * STAGED version, which createSecret has consumed, so its label is cleared (once; re-runs find none).
  */
 export async function setSecret(input: StepInput): Promise<void> {
-  if (versionWithLabel(input.metadata, STAGED_LABEL) === undefined) return;
+  if (versionIdWithStage(input.metadata, STAGED_LABEL) === undefined) return;
   await releaseStaged(input, await readVersion(input, input.event.ClientRequestToken));
 }
 
@@ -101,13 +100,14 @@ export async function setSecret(input: StepInput): Promise<void> {
  * being dropped while live.
  */
 async function releaseStaged(
-  { metadata, secrets, log }: StepInput,
+  { metadata, secrets, providers, log }: StepInput,
   pending: RotatedSecret,
 ): Promise<void> {
-  const stagedVersionId = versionWithLabel(metadata, STAGED_LABEL);
+  const stagedVersionId = versionIdWithStage(metadata, STAGED_LABEL);
   if (stagedVersionId === undefined) return;
   const staged = await secrets.findValue(metadata.arn, { versionId: stagedVersionId });
-  if (staged === undefined || stagedKeyOf(staged) !== pending.apiKey) {
+  const staging = providers.providerOf(pending).staging;
+  if (staged === undefined || stagedKeyOf(staging, staged) !== pending.apiKey) {
     log.warn('STAGED holds another key than the one being rotated in; it is kept', {
       stagedVersionId,
     });
@@ -123,7 +123,7 @@ async function releaseStaged(
  * (RotateImmediately=false): check the current key if there is one, and change nothing.
  */
 export async function testSecret(input: StepInput): Promise<void> {
-  const { event, metadata, secrets, vendor, log, report } = input;
+  const { event, metadata, secrets, providers, vendor, log, report } = input;
   const pendingText = await secrets.findValue(metadata.arn, {
     versionId: event.ClientRequestToken,
   });
@@ -131,15 +131,16 @@ export async function testSecret(input: StepInput): Promise<void> {
     await testConfiguration(input);
     return;
   }
-  const pending = parseSecret(pendingText);
+  const pending = providers.parseSecret(pendingText);
   report.provider(pending.provider);
-  await providerFor(pending).verifyIdentity(pending, vendor);
-  log.info('pending key verified', { pendingKey: keyReference(pending) });
+  await providers.providerOf(pending).verifyIdentity(pending, vendor);
+  log.info('pending key verified', { pendingKey: providers.keyReference(pending) });
 }
 
 async function testConfiguration({
   metadata,
   secrets,
+  providers,
   vendor,
   log,
   report,
@@ -147,18 +148,18 @@ async function testConfiguration({
   const currentText = await secrets.getValue(metadata.arn, {
     versionId: currentVersionId(metadata),
   });
-  if (isPlaceholderSecret(currentText)) {
+  if (providers.isPlaceholder(currentText)) {
     log.warn(
       'configuration test passed, but the first key has not been put yet: put it with `aws secretsmanager put-secret-value` before the first rotation',
     );
     return;
   }
-  const current = parseSecret(currentText);
+  const current = providers.parseSecret(currentText);
   report.provider(current.provider);
   resolveRevokePolicy(current, metadata.arn, metadata.tags);
-  await providerFor(current).verifyIdentity(current, vendor);
+  await providers.providerOf(current).verifyIdentity(current, vendor);
   log.info('configuration test passed: the current key is verified', {
-    currentKey: keyReference(current),
+    currentKey: providers.keyReference(current),
   });
 }
 
@@ -177,7 +178,7 @@ export async function finishSecret(input: StepInput): Promise<void> {
   const token = event.ClientRequestToken;
   const currentId = currentVersionId(metadata);
   if (currentId === token) {
-    const replacedVersionId = versionWithLabel(metadata, AWSPREVIOUS);
+    const replacedVersionId = versionIdWithStage(metadata, AWSPREVIOUS);
     if (replacedVersionId === undefined) {
       input.log.info('version is already AWSCURRENT and replaced no key; nothing to do');
       return;
@@ -187,7 +188,7 @@ export async function finishSecret(input: StepInput): Promise<void> {
       if (revokePolicyOf(input, replaced) !== 'on-finish') return;
       // Only a key the vendor still accepts needs revoking (or reporting) again.
       if (!(await isAccepted(input, replaced))) {
-        input.report.keyAlreadyRevoked(keyReference(replaced));
+        input.report.keyAlreadyRevoked(input.providers.keyReference(replaced));
         return;
       }
       input.log.info('resuming the revocation of the key this rotation replaced');
@@ -219,25 +220,25 @@ async function revokeOlder(
   replaced: RotatedSecret,
   policy: RevokePolicy,
 ): Promise<void> {
-  const olderVersionId = versionWithLabel(input.metadata, AWSPREVIOUS);
+  const olderVersionId = versionIdWithStage(input.metadata, AWSPREVIOUS);
   if (olderVersionId === undefined) {
     if (policy === 'next-rotation') input.log.info('no earlier key to revoke yet', { policy });
     return;
   }
   const olderText = await input.secrets.getValue(input.metadata.arn, { versionId: olderVersionId });
   // After the first key is put, AWSPREVIOUS is the stack's placeholder: there is no key to revoke.
-  if (isPlaceholderSecret(olderText)) {
+  if (input.providers.isPlaceholder(olderText)) {
     input.log.info('the version before holds the stack placeholder; no earlier key to revoke');
     return;
   }
-  const older = parseSecret(olderText);
+  const older = input.providers.parseSecret(olderText);
   if (policy === 'on-finish') {
     if (older.provider !== replaced.provider || !(await isAccepted(input, older))) return;
     input.log.warn('the key before the replaced one is still accepted; revoking it now', {
-      olderKey: keyReference(older),
+      olderKey: input.providers.keyReference(older),
     });
   } else if (older.provider === replaced.provider && !(await isAccepted(input, older))) {
-    input.report.keyAlreadyRevoked(keyReference(older));
+    input.report.keyAlreadyRevoked(input.providers.keyReference(older));
     return;
   }
   await revokeKey(input, older, replaced);
@@ -249,7 +250,7 @@ async function revokeOlder(
  * user would miss it.
  */
 async function isAccepted(input: StepInput, secret: RotatedSecret): Promise<boolean> {
-  const probe = await probeKey(secret, input.vendor);
+  const probe = await probeKey(input.providers.providerOf(secret), secret, input.vendor);
   if (probe.kind === 'wrong-identity') throw probe.error;
   return probe.kind === 'accepted';
 }
@@ -271,7 +272,7 @@ async function reportingFailure(
       return named;
     });
   } catch (error) {
-    const key = target === undefined ? undefined : keyReference(target);
+    const key = target === undefined ? undefined : input.providers.keyReference(target);
     await input.report.revocationFailed(input.metadata.arn, key, error);
     throw new RevocationFailedError(input.metadata.arn, key, error);
   }
@@ -288,30 +289,31 @@ async function revokeKey(
       'changed between versions, so the older key cannot be revoked automatically',
     );
   }
-  const key = keyReference(target);
-  const revocation = await providerFor(target).revokeKey(target, replaced, input.vendor);
+  const key = input.providers.keyReference(target);
+  const provider = input.providers.providerOf(target);
+  const revocation = await provider.revokeKey(target, replaced, input.vendor);
   if (revocation.kind === 'revoked') input.report.keyRevoked(key);
   else if (revocation.kind === 'already-revoked') input.report.keyAlreadyRevoked(key);
-  else await input.report.manualRevocationRequired(input.metadata.arn, key);
+  else await input.report.manualRevocationRequired(input.metadata.arn, key, provider);
 }
 
 async function readVersion(
-  { metadata, secrets }: StepInput,
+  { metadata, secrets, providers }: StepInput,
   versionId: string,
 ): Promise<RotatedSecret> {
-  return parseSecret(await secrets.getValue(metadata.arn, { versionId }));
+  return providers.parseSecret(await secrets.getValue(metadata.arn, { versionId }));
 }
 
 function currentVersionId(metadata: SecretMetadata): string {
-  const versionId = versionWithLabel(metadata, AWSCURRENT);
+  const versionId = versionIdWithStage(metadata, AWSCURRENT);
   if (versionId === undefined)
     throw new SecretVersionMissingError(metadata.arn, { versionStage: AWSCURRENT });
   return versionId;
 }
 
-function stagedKeyOf(text: string): string | undefined {
+function stagedKeyOf(staging: KeyProvider['staging'], text: string): string | undefined {
   try {
-    return parseStagedKey(text).apiKey;
+    return staging?.parseStagedKey(text).apiKey;
   } catch {
     return undefined;
   }

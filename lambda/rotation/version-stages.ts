@@ -1,4 +1,5 @@
-import { AWSCURRENT, AWSPENDING, type SecretMetadata } from '../aws/secrets';
+import { versionById, type SecretMetadata } from '../aws/secret-metadata';
+import { AWSCURRENT, AWSPENDING } from '../aws/secrets';
 import { RotatorError } from '../shared/errors';
 
 /** Rotation is off for the secret, so Secrets Manager should not be calling us. */
@@ -25,7 +26,7 @@ export class UnexpectedVersionError extends RotatorError {
  */
 export function checkVersionStages(metadata: SecretMetadata, token: string): 'pending' | 'current' {
   if (!metadata.rotationEnabled) throw new RotationNotEnabledError(metadata.arn);
-  const stages = metadata.versions[token];
+  const stages = versionById(metadata, token)?.stages;
   if (stages === undefined) throw new UnexpectedVersionError(metadata.arn, token, 'does not exist');
   if (stages.includes(AWSCURRENT)) return 'current';
   if (!stages.includes(AWSPENDING))

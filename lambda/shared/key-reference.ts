@@ -1,18 +1,7 @@
-import { fingerprint } from './fingerprint';
-import type { RotatedSecret } from './secret';
-
 /** A key as reports name it: fingerprint, plus the vendor's key name when it has one. */
 export interface KeyReference {
   readonly fingerprint: string;
   readonly keyName?: string;
-}
-
-/** Names a secret's key without revealing it. */
-export function keyReference(secret: RotatedSecret): KeyReference {
-  const keyName = secret.provider === 'poelis' ? secret.keyName : undefined;
-  return keyName === undefined
-    ? { fingerprint: fingerprint(secret.apiKey) }
-    : { fingerprint: fingerprint(secret.apiKey), keyName };
 }
 
 /** `"Production A" (1a2b3c4d)`, or the bare fingerprint for an unnamed key. */

@@ -7,45 +7,30 @@ export type RevokePolicy = 'on-finish' | 'next-rotation';
 export const REVOKE_POLICIES: readonly RevokePolicy[] = ['on-finish', 'next-rotation'];
 export const DEFAULT_REVOKE_POLICY: RevokePolicy = 'on-finish';
 
-/** Fields the rotator does not know ride along unchanged, so a rotation never drops them. */
-interface UnknownFields {
+/**
+ * A managed secret's value: the envelope every vendor shares. A vendor's own fields (its ids,
+ * API version, key name…) are validated by its provider; fields nobody knows ride along
+ * unchanged, so a rotation never drops them.
+ */
+export interface RotatedSecret {
+  /** Names the provider that rotates the key (`polytomic`, `poelis`, …). */
+  readonly provider: string;
+  /** The key applications use. */
+  readonly apiKey: string;
+  /** The vendor's API origin; each provider has its default. */
+  readonly baseUrl?: string;
+  readonly revokePrevious?: RevokePolicy;
   readonly [field: string]: unknown;
 }
 
-export interface PolytomicSecret extends UnknownFields {
-  readonly provider: 'polytomic';
-  readonly apiKey: string;
-  readonly organizationId: string;
-  /** The user whose key is `apiKey`. */
-  readonly userId: string;
-  /** The user the next rotation issues a key for; absent in single-user mode. */
-  readonly standbyUserId?: string;
-  readonly baseUrl?: string;
-  readonly apiVersion?: string;
-  readonly partnerKeySecretId?: string;
-  readonly revokePrevious?: RevokePolicy;
-}
-
-export interface PoelisSecret extends UnknownFields {
-  readonly provider: 'poelis';
-  readonly apiKey: string;
-  /** The key's name in the Poelis web app, used to tell the operator which key to revoke. */
-  readonly keyName?: string;
-  readonly baseUrl?: string;
-  readonly revokePrevious?: RevokePolicy;
-}
-
-export type RotatedSecret = PolytomicSecret | PoelisSecret;
-export type ProviderName = RotatedSecret['provider'];
-export const PROVIDER_NAMES: readonly ProviderName[] = ['polytomic', 'poelis'];
-
-/** A Poelis key the operator created in the web app and stored under the `STAGED` label. */
+/** A key a person created in the vendor's web app and stored under the `STAGED` label. */
 export interface StagedKey {
   readonly apiKey: string;
+  /** The key's name in the vendor's web app, used to tell the operator which key to revoke. */
   readonly keyName?: string;
 }
 
-/** The custom staging label of a Poelis key waiting to be rotated in. */
+/** The custom staging label of a key waiting to be rotated in (assisted vendors). */
 export const STAGED_LABEL = 'STAGED';
 
 /** A secret value that does not have the documented shape. Names the field, never its value. */
@@ -60,9 +45,6 @@ export class SecretFormatError extends RotatorError {
   }
 }
 
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const POELIS_KEY = /^poelis_api_[A-Za-z0-9_-]{16,200}$/;
-
 /** The secret's revoke-policy tag has a value the rotator does not know. */
 export class RevokePolicyTagError extends RotatorError {
   constructor(secretId: string) {
@@ -75,9 +57,13 @@ export class RevokePolicyTagError extends RotatorError {
 /**
  * The revoke policy of a rotation: the value's `revokePrevious`, else the stack's tag, else
  * `on-finish`. A tag value that is not a policy fails rather than silently keeping keys live.
+ * Rotation, audit and CLI all ask this one function.
+ *
+ * @example
+ * resolveRevokePolicy(secret, metadata.arn, metadata.tags); // 'next-rotation' when tagged so
  */
 export function resolveRevokePolicy(
-  secret: RotatedSecret,
+  secret: Pick<RotatedSecret, 'revokePrevious'>,
   secretId: string,
   tags: Readonly<Record<string, string>>,
 ): RevokePolicy {
@@ -89,27 +75,37 @@ export function resolveRevokePolicy(
   return policy as RevokePolicy;
 }
 
-/** True for the stack's placeholder `{"provider":"…"}`: a known provider and no `apiKey` field. */
-export function isPlaceholderSecret(text: string): boolean {
-  let record: Record<string, unknown>;
-  try {
-    record = parseObject(text, 'secret');
-  } catch {
-    return false;
+/**
+ * Parses the envelope of a secret value: a JSON object with a `provider` name, a non-empty
+ * `apiKey`, and optionally an origin-only `baseUrl` and a `revokePrevious` policy. The
+ * provider validates the rest.
+ */
+export function parseSecretEnvelope(text: string): RotatedSecret {
+  const record = parseJsonObject(text, 'secret');
+  const provider = requiredString(record, 'provider');
+  const apiKey = requiredString(record, 'apiKey');
+  const baseUrl = optionalString(record, 'baseUrl');
+  if (baseUrl !== undefined) assertOrigin(baseUrl);
+  const policy = record.revokePrevious;
+  if (policy !== undefined && !REVOKE_POLICIES.includes(policy as RevokePolicy)) {
+    throw new SecretFormatError('revokePrevious', `must be one of ${REVOKE_POLICIES.join(', ')}`);
   }
-  return (
-    PROVIDER_NAMES.includes(record.provider as ProviderName) &&
-    !Object.prototype.hasOwnProperty.call(record, 'apiKey')
-  );
+  return { ...record, provider, apiKey };
 }
 
-/** Parses and validates a rotated secret's JSON value, keeping unknown fields. */
-export function parseSecret(text: string): RotatedSecret {
-  const record = parseObject(text, 'secret');
-  const provider = record.provider;
-  if (provider === 'polytomic') return parsePolytomic(record);
-  if (provider === 'poelis') return parsePoelis(record);
-  throw new SecretFormatError('provider', `must be one of ${PROVIDER_NAMES.join(', ')}`);
+/**
+ * The stack's placeholder `{"provider":"…"}` (no `apiKey` field), or undefined for any other
+ * value. Returns the provider it names.
+ */
+export function placeholderProvider(text: string): string | undefined {
+  let record: Record<string, unknown>;
+  try {
+    record = parseJsonObject(text, 'secret');
+  } catch {
+    return undefined;
+  }
+  if (typeof record.provider !== 'string') return undefined;
+  return Object.prototype.hasOwnProperty.call(record, 'apiKey') ? undefined : record.provider;
 }
 
 /** Serializes a secret for PutSecretValue; unknown fields come out as they went in. */
@@ -117,94 +113,18 @@ export function stringifySecret(secret: RotatedSecret): string {
   return JSON.stringify(secret);
 }
 
-/** Parses the value of the `STAGED` version: `{"apiKey":"poelis_api_…","keyName":"…"}`. */
-export function parseStagedKey(text: string): StagedKey {
-  const record = parseObject(text, 'STAGED');
+/** Parses a `STAGED` value: `{"apiKey":"…","keyName":"…"}`; the provider checks the key's shape. */
+export function parseStagedKeyEnvelope(text: string): StagedKey {
+  const record = parseJsonObject(text, 'STAGED');
   const apiKey = requiredString(record, 'apiKey', 'STAGED.apiKey');
-  assertPoelisKey(apiKey, 'STAGED.apiKey');
   const keyName = optionalString(record, 'keyName', 'STAGED.keyName');
   return keyName === undefined ? { apiKey } : { apiKey, keyName };
 }
 
-/** Parses a Polytomic partner-key secret: `{"partnerKey":"…"}` or the bare key. */
-export function parsePartnerKey(text: string): string {
-  if (!text.trimStart().startsWith('{')) {
-    const key = text.trim();
-    if (key === '') throw new SecretFormatError('partnerKey', 'must be a non-empty string');
-    return key;
-  }
-  return requiredString(parseObject(text, 'partner key'), 'partnerKey', 'partnerKey');
-}
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-function parsePolytomic(record: Record<string, unknown>): PolytomicSecret {
-  const secret: PolytomicSecret = {
-    ...record,
-    provider: 'polytomic',
-    apiKey: requiredString(record, 'apiKey'),
-    organizationId: requiredId(record, 'organizationId'),
-    userId: requiredId(record, 'userId'),
-  };
-  const standbyUserId =
-    record.standbyUserId === undefined ? undefined : requiredId(record, 'standbyUserId');
-  if (standbyUserId === secret.userId) {
-    throw new SecretFormatError('standbyUserId', 'must name a different user than "userId"');
-  }
-  optionalString(record, 'apiVersion');
-  optionalString(record, 'partnerKeySecretId');
-  checkCommonFields(record);
-  return secret;
-}
-
-function parsePoelis(record: Record<string, unknown>): PoelisSecret {
-  const secret: PoelisSecret = {
-    ...record,
-    provider: 'poelis',
-    apiKey: requiredString(record, 'apiKey'),
-  };
-  assertPoelisKey(secret.apiKey, 'apiKey');
-  optionalString(record, 'keyName');
-  checkCommonFields(record);
-  return secret;
-}
-
-function checkCommonFields(record: Record<string, unknown>): void {
-  const baseUrl = optionalString(record, 'baseUrl');
-  if (baseUrl !== undefined) assertOrigin(baseUrl);
-  const policy = record.revokePrevious;
-  if (policy !== undefined && !REVOKE_POLICIES.includes(policy as RevokePolicy)) {
-    throw new SecretFormatError('revokePrevious', `must be one of ${REVOKE_POLICIES.join(', ')}`);
-  }
-}
-
-function assertPoelisKey(key: string, field: string): void {
-  if (!POELIS_KEY.test(key)) {
-    throw new SecretFormatError(
-      field,
-      'must be a Poelis REST API key ("poelis_api_" and 16+ letters, digits, "_" or "-")',
-    );
-  }
-}
-
-function assertOrigin(baseUrl: string): void {
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    throw new SecretFormatError(
-      'baseUrl',
-      'must be an absolute URL such as https://app.polytomic.com',
-    );
-  }
-  const bare = url.pathname === '/' && url.search === '' && url.hash === '';
-  if (!bare || url.username !== '' || url.password !== '') {
-    throw new SecretFormatError(
-      'baseUrl',
-      'must be an origin only (scheme, host, port): no path, query or credentials',
-    );
-  }
-}
-
-function parseObject(text: string, what: string): Record<string, unknown> {
+/** Parses JSON text that must be an object; `what` names it in the error. */
+export function parseJsonObject(text: string, what: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text, rejectForbiddenKeys);
@@ -224,10 +144,11 @@ function rejectForbiddenKeys(key: string, value: unknown): unknown {
   return value;
 }
 
-/** Polytomic ids (UUIDs) become URL path segments and revocation targets: keep them plain. */
+/** Vendor ids become URL path segments and revocation targets: keep them plain. */
 const VENDOR_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-function requiredId(record: Record<string, unknown>, key: string): string {
+/** A field holding a vendor id (1-128 letters, digits, `.`, `_`, `:` or `-`). */
+export function requiredId(record: Record<string, unknown>, key: string): string {
   const value = requiredString(record, key);
   if (!VENDOR_ID.test(value)) {
     throw new SecretFormatError(
@@ -238,7 +159,8 @@ function requiredId(record: Record<string, unknown>, key: string): string {
   return value;
 }
 
-function requiredString(record: Record<string, unknown>, key: string, field = key): string {
+/** A field holding a non-empty string; `field` names it in the error. */
+export function requiredString(record: Record<string, unknown>, key: string, field = key): string {
   const value = record[key];
   if (typeof value !== 'string' || value.trim() === '') {
     throw new SecretFormatError(field, 'must be a non-empty string');
@@ -246,11 +168,31 @@ function requiredString(record: Record<string, unknown>, key: string, field = ke
   return value;
 }
 
-function optionalString(
+/** A field that is absent or holds a non-empty string. */
+export function optionalString(
   record: Record<string, unknown>,
   key: string,
   field = key,
 ): string | undefined {
   if (record[key] === undefined) return undefined;
   return requiredString(record, key, field);
+}
+
+function assertOrigin(baseUrl: string): void {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new SecretFormatError(
+      'baseUrl',
+      'must be an absolute URL such as https://api.example.com',
+    );
+  }
+  const bare = url.pathname === '/' && url.search === '' && url.hash === '';
+  if (!bare || url.username !== '' || url.password !== '') {
+    throw new SecretFormatError(
+      'baseUrl',
+      'must be an origin only (scheme, host, port): no path, query or credentials',
+    );
+  }
 }

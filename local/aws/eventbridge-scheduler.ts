@@ -6,6 +6,7 @@
  * (`runSchedule`); nothing here keeps time.
  */
 import { randomBytes } from 'node:crypto';
+import { parseCronExpression, parseSchedulerRate } from '../../lambda/shared/contracts';
 import { AwsError, validationError } from './errors';
 import { roleSession, type Authorizer, type Principal } from './authorization';
 import type { IamService } from './iam';
@@ -98,8 +99,6 @@ const LAMBDA_ARN = /^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:[a-zA-Z0-9_-]+(:\
 const ROLE_ARN = /^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[0-9a-zA-Z-_/+=,.@]+$/;
 
 /** EventBridge Scheduler user guide "Schedule types on EventBridge Scheduler". */
-const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
-const CRON = /^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/;
 const AT = /^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/;
 
 export class ScheduleService {
@@ -322,11 +321,10 @@ function describe(error: unknown): { errorType: string; errorMessage: string } {
 
 /** rate(value unit), cron(six fields) or at(yyyy-mm-ddThh:mm:ss). */
 function assertScheduleExpression(expression: string): void {
-  const rate = RATE.exec(expression);
   const valid =
-    rate !== null
-      ? Number(rate[1]) >= 1 && (Number(rate[1]) === 1) === !rate[2].endsWith('s')
-      : CRON.test(expression) || AT.test(expression);
+    parseSchedulerRate(expression) !== undefined ||
+    parseCronExpression(expression) !== undefined ||
+    AT.test(expression);
   if (!valid) {
     throw new AwsError('ValidationException', `Invalid Schedule Expression ${expression}.`);
   }

@@ -54,6 +54,12 @@ export interface AwsEmulatorOptions {
   administratorForUnknownKeys?: string;
   /** Receives the world's authorization log: one line per denial, naming what decided. */
   authorizationLog?: (line: string) => void;
+  /**
+   * ListSecrets and ListSecretVersionIds answer their last page with `"NextToken": ""` (and read
+   * an empty token as the first page), as some AWS-compatible endpoints do. Unset: AWS's way,
+   * the token is omitted.
+   */
+  emptyLastPageToken?: boolean;
 }
 
 /** The role that requests with unknown access keys act as, when the emulator allows them. */
@@ -254,7 +260,9 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     {
       targetPrefix: 'secretsmanager',
       iamPrefix: 'secretsmanager',
-      operations: secretsOperations(store, rotations, region, secretsAccess),
+      operations: secretsOperations(store, rotations, region, secretsAccess, {
+        emptyLastPageToken: options.emptyLastPageToken === true,
+      }),
       internalErrorType: 'InternalServiceError',
       resourceOf: secretResource,
       authorize: (operation, input, principal) =>

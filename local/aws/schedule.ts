@@ -1,3 +1,4 @@
+import { parseRateExpression } from '../../lambda/shared/contracts';
 import { AwsError } from './errors';
 import { DAY_MS, HOUR_MS, startOfUtcDay } from './time';
 
@@ -69,11 +70,13 @@ function invalid(message: string): AwsError {
   return new AwsError('InvalidParameterException', message);
 }
 
-function parseRate(body: string): Schedule {
-  const match = /^(\d+)\s+(hour|hours|day|days)$/.exec(body.trim());
-  if (!match) throw invalid(`Invalid rate expression: rate(${body})`);
-  const amount = Number(match[1]);
-  const unit = match[2].startsWith('hour') ? 'hours' : 'days';
+function parseRate(expression: string): Schedule {
+  const rate = parseRateExpression(expression, { tolerateBlanks: true });
+  if (rate === undefined || rate.unit === 'minute') {
+    throw invalid(`Invalid rate expression: ${expression}`);
+  }
+  const { amount } = rate;
+  const unit = rate.unit === 'hour' ? 'hours' : 'days';
   const hours = unit === 'hours' ? amount : amount * 24;
   if (hours < 4) throw invalid('The rotation interval must be at least 4 hours.');
   if (hours > 1000 * 24) throw invalid('The rotation interval must be at most 1000 days.');
@@ -139,9 +142,10 @@ function parseCron(body: string): Schedule {
 
 function parseSchedule(rules: RotationRules): Schedule {
   if (rules.ScheduleExpression !== undefined) {
-    const match = /^(rate|cron)\((.*)\)$/.exec(rules.ScheduleExpression.trim());
+    const expression = rules.ScheduleExpression.trim();
+    const match = /^(rate|cron)\((.*)\)$/.exec(expression);
     if (!match) throw invalid(`Invalid ScheduleExpression: ${rules.ScheduleExpression}`);
-    return match[1] === 'rate' ? parseRate(match[2]) : parseCron(match[2]);
+    return match[1] === 'rate' ? parseRate(expression) : parseCron(match[2]);
   }
   if (rules.AutomaticallyAfterDays !== undefined) {
     return { kind: 'rate', unit: 'days', amount: rules.AutomaticallyAfterDays };

@@ -13,7 +13,7 @@ import { moveLabel } from './staging';
 import { nextRotationWindow, validateRotationRules } from './schedule';
 import { describeSecretOutput, secretListEntry } from './secret-output';
 import { matchesFilters, validateFilters } from './secret-filters';
-import { paginate } from './pagination';
+import { paginate, type PaginationStyle } from './pagination';
 import { randomPassword } from './random-password';
 
 const SECRET_ID = { min: 1, max: 2048 };
@@ -113,7 +113,10 @@ export function secretsOperations(
   rotations: RotationOrchestrator,
   region: string,
   access: SecretsAccess,
+  pagination: PaginationStyle = {},
 ): OperationTable {
+  // An endpoint that ends lists with an empty token also takes one back as "from the start".
+  const minTokenLength = pagination.emptyLastPageToken === true ? 0 : 1;
   return {
     CreateSecret: async (input, { principal }) => {
       const name = input.requiredString('Name', { min: 1, max: 512 });
@@ -242,8 +245,9 @@ export function secretsOperations(
       const page = paginate(
         versions,
         input.optionalInteger('MaxResults', { min: 1, max: 100 }) ?? 100,
-        input.optionalString('NextToken', { min: 1, max: 4096 }),
+        input.optionalString('NextToken', { min: minTokenLength, max: 4096 }),
         'InvalidNextTokenException',
+        pagination,
       );
       return {
         ...identity(secret),
@@ -276,8 +280,9 @@ export function secretsOperations(
       const page = paginate(
         secrets,
         input.optionalInteger('MaxResults', { min: 1, max: 100 }) ?? 100,
-        input.optionalString('NextToken', { min: 1, max: 4096 }),
+        input.optionalString('NextToken', { min: minTokenLength, max: 4096 }),
         'InvalidNextTokenException',
+        pagination,
       );
       return { SecretList: page.items.map(secretListEntry), NextToken: page.nextToken };
     },

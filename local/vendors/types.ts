@@ -1,7 +1,8 @@
 /** Public contracts of the vendor simulators; everything here is re-exported from `local/vendors`. */
 import type { Clock } from '../aws/types';
 
-export type Vendor = 'polytomic' | 'poelis';
+/** The vendor a simulator stands in for (`polytomic`, `poelis`, or a test-only vendor). */
+export type Vendor = string;
 
 /** One key a simulator ever issued: named by fingerprint and hash, never by value. */
 export interface LedgerEntry {

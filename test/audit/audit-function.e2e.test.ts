@@ -11,10 +11,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUDIT_CHECKS, type AuditCheck, type AuditFinding } from '../../lambda/audit/checks';
 import type { AuditRunResult } from '../../lambda/audit/handler';
-import { AuditMetric } from '../../lambda/audit/reporting';
+import {
+  AuditMetric,
+  FunctionEnv,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from '../../lambda/shared/contracts';
 import { fingerprint } from '../../lambda/shared/fingerprint';
 import { constructIdFor } from '../../lib/construct-id';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/rotation-function';
 import type { InvokeResult } from '../../local/aws/types';
 import type { PublishedMessage } from '../../local/aws/sns';
 import type { PoelisFixture, PolytomicFixture } from '../../local/scenarios';
@@ -25,7 +29,6 @@ import { DAY_MS, startAuditWorld, type AuditTestWorld } from './support/audit-wo
 import { emfData, metricValue, type EmfDatum } from './support/emf';
 
 const AUDIT_BUNDLE = join(__dirname, '..', '..', 'dist', 'lambda', 'audit', 'index.js');
-const SERVICE = 'api-key-rotator';
 const HOUR_MS = 3_600_000;
 const TODAY = Math.floor(Date.now() / DAY_MS) * DAY_MS;
 
@@ -106,7 +109,7 @@ function scheduled(dayOffset: number, hour = 0): () => Promise<InvokeResult> {
 const onDemand = (): Promise<InvokeResult> => t.invokeAudit({});
 
 function checkMetric(run: AuditRun, name: string, check: string): number | undefined {
-  return metricValue(run.metrics, name, { service: SERVICE, check });
+  return metricValue(run.metrics, name, { service: SERVICE_NAME, check });
 }
 
 function summarize(findings: readonly AuditFinding[]): string[] {
@@ -143,19 +146,20 @@ describe('the deployed audit', () => {
     const audit = t.world.aws.lambda.functions().find((fn) => fn.arn === stack.auditFunctionArn);
     expect(audit?.roleArn).toBe(stack.auditRoleArn);
     expect(audit?.environment).toEqual({
-      ROTATOR_ALLOWED_ORIGINS: LOCAL_ORIGINS.join(','),
-      ROTATOR_ALLOW_LOOPBACK_HTTP: 'true',
-      ROTATOR_NOTIFY_TOPIC_ARN: stack.topicArn,
-      ROTATOR_EXPECTED_KMS_KEY_ARN: stack.kmsKeyArn,
-      ROTATOR_AUDIT_CONTINUATION_TOPIC_ARN: expect.stringMatching(
+      [FunctionEnv.AllowedOrigins]: LOCAL_ORIGINS.join(','),
+      [FunctionEnv.AllowLoopbackHttp]: 'true',
+      [FunctionEnv.NotifyTopicArn]: stack.topicArn,
+      [FunctionEnv.ExpectedKmsKeyArn]: stack.kmsKeyArn,
+      [FunctionEnv.AuditContinuationTopicArn]: expect.stringMatching(
         /^arn:aws:sns:us-east-1:\d{12}:ApiKeyRotatorE2E-AuditFunctionContinuationTopic/,
       ) as string,
       // The config's rate(1 hour): only the run between 00:00 and 01:00 UTC notifies.
-      ROTATOR_AUDIT_INTERVAL_MINUTES: '60',
-      ROTATOR_PARTNER_KEY_SECRET_ID: stack.partnerKeySecretArn,
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      [FunctionEnv.AuditIntervalMinutes]: '60',
+      [FunctionEnv.ServiceName]: SERVICE_NAME,
+      [FunctionEnv.MetricsNamespace]: METRICS_NAMESPACE,
     });
+    // Verifying keys takes no partner key, so the audit is not told where it is.
+    expect(audit?.environment).not.toHaveProperty(FunctionEnv.PartnerKeySecretId);
     const [schedule] = t.world.aws.scheduler
       .schedules()
       .filter((candidate) => candidate.target.arn === stack.auditFunctionArn);
@@ -163,7 +167,7 @@ describe('the deployed audit', () => {
     // The continuation topic delivers to the function.
     expect(
       t.world.aws.sns
-        .subscriptions(audit?.environment.ROTATOR_AUDIT_CONTINUATION_TOPIC_ARN)
+        .subscriptions(audit?.environment[FunctionEnv.AuditContinuationTopicArn])
         .map((subscription) => [subscription.protocol, subscription.endpoint]),
     ).toEqual([['lambda', stack.auditFunctionArn]]);
   });
@@ -193,10 +197,10 @@ describe('the scheduled audit', () => {
       expect(checkMetric(run, AuditMetric.CheckFailed, check)).toBe(0);
       expect(checkMetric(run, AuditMetric.CheckErrored, check)).toBe(0);
     }
-    expect(metricValue(run.metrics, AuditMetric.SecretsAudited, { service: SERVICE })).toBe(
+    expect(metricValue(run.metrics, AuditMetric.SecretsAudited, { service: SERVICE_NAME })).toBe(
       managed,
     );
-    expect(run.metrics.every((datum) => datum.namespace === 'ApiKeyRotator')).toBe(true);
+    expect(run.metrics.every((datum) => datum.namespace === METRICS_NAMESPACE)).toBe(true);
   });
 
   it('finds each drift, counts it, alarms, and notifies each failure once a day until it is fixed', async () => {

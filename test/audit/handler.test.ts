@@ -7,8 +7,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import {
   CreateSecretCommand,
-  DescribeSecretCommand,
-  type SecretsManagerClient,
+  SecretsManagerClient,
+  type DescribeSecretCommandInput,
 } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
@@ -17,8 +17,14 @@ import { Agent } from 'undici';
 import { readAuditConfig } from '../../lambda/audit/config';
 import { SnsContinuation } from '../../lambda/audit/continuation';
 import { createAuditHandler, type AuditRunResult } from '../../lambda/audit/handler';
-import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../../lambda/shared/tags';
-import { AuditMetric } from '../../lambda/audit/reporting';
+import {
+  AuditMetric,
+  FunctionEnv,
+  MANAGED_TAG,
+  MANAGED_TAG_VALUE,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from '../../lambda/shared/contracts';
 import { HttpClient } from '../../lambda/http/client';
 import { localAwsConfig, localClients, type LocalClients } from '../../local/scenarios';
 import { startLocalWorld, type LocalWorld } from '../../local/world';
@@ -74,6 +80,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
+  handlerClients.forEach((client) => client.destroy());
   sns?.destroy();
   clients?.secrets.destroy();
   clients?.kms.destroy();
@@ -81,14 +88,22 @@ afterAll(async () => {
   await world?.close();
 });
 
-/** Counts DescribeSecret calls: one per audited secret. */
-function countingSecretsManager(described: string[]): Pick<SecretsManagerClient, 'send'> {
-  return {
-    send: ((command: unknown) => {
-      if (command instanceof DescribeSecretCommand) described.push(command.input.SecretId!);
-      return clients.secrets.send(command as DescribeSecretCommand);
-    }) as SecretsManagerClient['send'],
-  };
+/** The handlers' own clients, each counting its DescribeSecret calls. */
+const handlerClients: SecretsManagerClient[] = [];
+
+/** A client that counts DescribeSecret calls: one per audited secret. */
+function countingSecretsManager(described: string[]): SecretsManagerClient {
+  const client = new SecretsManagerClient(localAwsConfig(world));
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      if (context.commandName === 'DescribeSecretCommand')
+        described.push((args.input as DescribeSecretCommandInput).SecretId!);
+      return next(args);
+    },
+    { step: 'initialize', name: 'countDescribeSecret' },
+  );
+  handlerClients.push(client);
+  return client;
 }
 
 /** A context with plenty of time until `afterSecrets` secrets were described, then almost none. */
@@ -112,7 +127,7 @@ function contextRunningOutAfter(described: string[], afterSecrets: number): Cont
 
 function buildHandler(described: string[], notices: string[], withContinuation: boolean) {
   return createAuditHandler({
-    config: readAuditConfig({ ROTATOR_AUDIT_CONCURRENCY: '4' }),
+    config: readAuditConfig({ [FunctionEnv.AuditConcurrency]: '4' }),
     secretsManager: countingSecretsManager(described),
     kms: clients.kms,
     http: new HttpClient({ policy: { allowedOrigins: [], allowLoopbackHttp: false }, dispatcher }),
@@ -123,8 +138,8 @@ function buildHandler(described: string[], notices: string[], withContinuation: 
       },
     },
     continuation: withContinuation ? new SnsContinuation(sns, continuationTopicArn) : undefined,
-    logger: new Logger({ serviceName: 'api-key-rotator' }),
-    metrics: new Metrics({ serviceName: 'api-key-rotator', namespace: 'ApiKeyRotator' }),
+    logger: new Logger({ serviceName: SERVICE_NAME }),
+    metrics: new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE }),
   });
 }
 
@@ -196,10 +211,10 @@ describe('a run longer than one invocation', () => {
     expect(result.secretsAudited).toBeGreaterThanOrEqual(5);
     expect(result.secretsAudited).toBeLessThan(SECRET_COUNT);
     const metrics = emfData(printedLines());
-    expect(metricValue(metrics, AuditMetric.Incomplete, { service: 'api-key-rotator' })).toBe(1);
+    expect(metricValue(metrics, AuditMetric.Incomplete, { service: SERVICE_NAME })).toBe(1);
     expect(
       metricValue(metrics, AuditMetric.CheckFailed, {
-        service: 'api-key-rotator',
+        service: SERVICE_NAME,
         check: 'current-key-works',
       }),
     ).toBe(result.secretsAudited);

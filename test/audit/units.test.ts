@@ -9,6 +9,7 @@ import { isNotifyingRun } from '../../lambda/audit/notification-policy';
 import { OriginGatedHttpClient } from '../../lambda/audit/origin-gated-http-client';
 import { runInOrder } from '../../lambda/audit/work-pool';
 import { ConfigurationError } from '../../lambda/rotation/config';
+import { FunctionEnv } from '../../lambda/shared/contracts';
 
 const HOUR_MS = 3_600_000;
 const MIDNIGHT = Date.parse('2026-11-23T00:00:00Z');
@@ -78,7 +79,7 @@ describe('rotationWindowMs', () => {
 
 describe('readAuditConfig', () => {
   it('has defaults for a daily audit and reads the rotator settings it shares', () => {
-    const config = readAuditConfig({ ROTATOR_EXPECTED_KMS_KEY_ARN: ' arn:aws:kms:key/1 ' });
+    const config = readAuditConfig({ [FunctionEnv.ExpectedKmsKeyArn]: ' arn:aws:kms:key/1 ' });
     expect(config).toMatchObject({
       expectedKmsKeyArn: 'arn:aws:kms:key/1',
       continuationTopicArn: undefined,
@@ -90,10 +91,18 @@ describe('readAuditConfig', () => {
     expect(config.rotator.originPolicy.allowLoopbackHttp).toBe(false);
   });
 
+  it('does not read the partner key, which only issuing a key needs', () => {
+    const config = readAuditConfig({ [FunctionEnv.PartnerKeySecretId]: 'polytomic/partner' });
+    expect(config.rotator).not.toHaveProperty('defaultPartnerKeySecretId');
+    expect(JSON.stringify(config)).not.toContain('polytomic/partner');
+  });
+
   it('names the variable that has an unusable value', () => {
-    expect(() => readAuditConfig({ ROTATOR_AUDIT_CONCURRENCY: '0' })).toThrow(ConfigurationError);
-    expect(() => readAuditConfig({ ROTATOR_AUDIT_INTERVAL_MINUTES: 'daily' })).toThrow(
-      'Environment variable ROTATOR_AUDIT_INTERVAL_MINUTES must be a positive whole number.',
+    expect(() => readAuditConfig({ [FunctionEnv.AuditConcurrency]: '0' })).toThrow(
+      ConfigurationError,
+    );
+    expect(() => readAuditConfig({ [FunctionEnv.AuditIntervalMinutes]: 'daily' })).toThrow(
+      `Environment variable ${FunctionEnv.AuditIntervalMinutes} must be a positive whole number.`,
     );
   });
 });

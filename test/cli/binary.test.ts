@@ -1,10 +1,11 @@
 /**
  * The bundled binary (dist/cli/index.js, built by `npm run bundle`) run as a process against
  * the deployed local world, configured only through the SDK's standard variables (the operator
- * role's session credentials among them) and the rotator's own.
+ * role's session credentials among them) and the rotator's own. It knows no more than AWS's API
+ * tells; `local/cli.ts`, the same CLI given the emulator's rotation history, runs the same way.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { ExitCode } from '../../cli/exit-codes';
@@ -12,7 +13,13 @@ import { fingerprint } from '../../lambda/shared/fingerprint';
 import type { SessionCredentials } from '../../local/aws/iam';
 import { startCliWorld, type CliWorld } from './support/cli-world';
 
-const BINARY = join(__dirname, '..', '..', 'dist', 'cli', 'index.js');
+const ROOT = join(__dirname, '..', '..');
+const BINARY = join(ROOT, 'dist', 'cli', 'index.js');
+/** `tsx local/cli.ts`: the local world's entry point, with the emulator's rotation history. */
+const LOCAL_CLI = [
+  join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+  join(ROOT, 'local', 'cli.ts'),
+];
 
 let cli: CliWorld;
 /** A session of the operator role, as `aws sts assume-role` would hand it out. */
@@ -36,7 +43,20 @@ interface ProcessRun {
 
 /** Runs the binary with `stdin` piped in; the environment has no home-made endpoint variables. */
 function runBinary(argv: readonly string[], stdin = ''): Promise<ProcessRun> {
-  const child = spawn(process.execPath, [BINARY, ...argv], {
+  return runEntry([BINARY], argv, stdin);
+}
+
+/** Runs `local/cli.ts` as the binary is run. */
+function runLocalCli(argv: readonly string[], stdin = ''): Promise<ProcessRun> {
+  return runEntry(LOCAL_CLI, argv, stdin);
+}
+
+function runEntry(
+  entry: readonly string[],
+  argv: readonly string[],
+  stdin: string,
+): Promise<ProcessRun> {
+  const child = spawn(process.execPath, [...entry, ...argv], {
     env: {
       PATH: process.env.PATH,
       AWS_ENDPOINT_URL: cli.world.urls.aws,
@@ -85,8 +105,9 @@ it('stages, rotates, verifies and reports a Poelis secret, with exit codes the s
 
   const rotated = await runBinary(['rotate', name, '--wait', '--interval', '0.1']);
   expect(rotated.exitCode).toBe(ExitCode.Ok);
-  // The emulator's history is found at the loopback AWS_ENDPOINT_URL: steps show as they finish.
-  expect(rotated.stderr).toContain('testSecret done');
+  // As against AWS, the binary follows the labels only: the new key shows, no step does.
+  expect(rotated.stderr).toContain(`(${fingerprint(newKey)}) stored`);
+  expect(rotated.stderr).not.toContain('Secret done');
   const current = await cli.inspector.secrets.send(
     new GetSecretValueCommand({ SecretId: secret.secretArn }),
   );
@@ -105,10 +126,39 @@ it('stages, rotates, verifies and reports a Poelis secret, with exit codes the s
     cli.stack.config.secrets.map((s) => s.name).sort((a, b) => a.localeCompare(b)),
   );
   expect(entries.filter((entry) => entry.name === name)).toEqual([
+    expect.objectContaining({ name, lastFailureKnown: false, lastFailure: null }),
+  ]);
+  // The local entry point reads the emulator's history: the last rotation is known to have passed.
+  const local = await runLocalCli(['status', name, '--json']);
+  expect(local.exitCode).toBe(ExitCode.Ok);
+  expect(JSON.parse(local.stdout)).toEqual([
     expect.objectContaining({ name, lastFailureKnown: true, lastFailure: null }),
   ]);
   // Not a terminal: no colour codes.
   expect((await runBinary(['status'])).stdout).not.toContain('\u001b[');
+});
+
+it('local/cli.ts shows the steps of a rotation from the emulator history, as they finish', async () => {
+  const { name } = await cli.polytomicSecret({ standby: true });
+  const rotated = await runLocalCli(['rotate', name, '--wait', '--interval', '0.1']);
+  expect(rotated.exitCode).toBe(ExitCode.Ok);
+  expect(rotated.stderr).toContain('testSecret done');
+});
+
+it('local/cli.ts refuses to run without the local world endpoint', async () => {
+  const child = spawn(process.execPath, [...LOCAL_CLI, 'status'], {
+    env: { PATH: process.env.PATH },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const stderr: Buffer[] = [];
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  const exitCode = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  expect(exitCode).toBe(ExitCode.Usage);
+  expect(Buffer.concat(stderr).toString('utf8')).toContain('AWS_ENDPOINT_URL');
+});
+
+it("the binary does not know the emulator's admin routes", () => {
+  expect(readFileSync(BINARY, 'utf8')).not.toContain('/_emulator');
 });
 
 it('exits 3 for an unknown secret and 2 for a usage error', async () => {

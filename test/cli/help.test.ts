@@ -1,4 +1,5 @@
 /** `--help` on every command, and usage errors: no AWS call is made, so no world is started. */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Readable } from 'node:stream';
 import type { CliDependencies } from '../../cli/dependencies';
 import { ExitCode } from '../../cli/exit-codes';
@@ -14,6 +15,18 @@ async function run(
   const stdout: string[] = [];
   const stderr: string[] = [];
   let awsCalls = 0;
+  const secretsManager = new SecretsManagerClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'none', secretAccessKey: 'none' },
+  });
+  // Any call is counted and refused before it is signed or sent.
+  secretsManager.middlewareStack.add(
+    () => () => {
+      awsCalls += 1;
+      return Promise.reject(new Error('no AWS call is expected'));
+    },
+    { step: 'initialize', name: 'refuseAwsCalls' },
+  );
   const deps: CliDependencies = {
     io: {
       stdin: Readable.from([]),
@@ -21,19 +34,14 @@ async function run(
       stderr: { write: (text: string) => stderr.push(text) },
     },
     env: {},
-    secretsManager: {
-      send: () => {
-        awsCalls += 1;
-        return Promise.reject(new Error('no AWS call is expected'));
-      },
-    },
+    secretsManager,
     kms: { send: () => Promise.reject(new Error('no AWS call is expected')) },
     vendorHttp: () => new HttpClient({ policy: { allowedOrigins: [], allowLoopbackHttp: false } }),
     history: noRotationHistory,
     now: Date.now,
     sleep: () => Promise.resolve(),
   };
-  const exitCode = await runCli(argv, deps);
+  const exitCode = await runCli(argv, deps).finally(() => secretsManager.destroy());
   expect(awsCalls).toBe(0);
   return { exitCode, stdout: stdout.join(''), stderr: stderr.join('') };
 }

@@ -9,14 +9,14 @@ import {
   CreateSecretCommand,
   GetResourcePolicyCommand,
   GetSecretValueCommand,
-  ListSecretVersionIdsCommand,
+  paginateListSecretVersionIds,
   RotateSecretCommand,
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { ExitCode } from '../../cli/exit-codes';
 import { fingerprint } from '../../lambda/shared/fingerprint';
-import { MANAGED_TAG, MANAGED_TAG_VALUE, PROVIDER_TAG } from '../../lambda/shared/tags';
+import { MANAGED_TAG, MANAGED_TAG_VALUE, PROVIDER_TAG } from '../../lambda/shared/contracts';
 import type { PolicyDocument } from '../../local/aws/authorization';
 import {
   readmeOperatorPolicy,
@@ -83,12 +83,17 @@ async function stuckPoelisSecret(): Promise<PoelisSlot> {
 }
 
 async function pendingVersionId(secretArn: string): Promise<string | undefined> {
-  const versions = await cli.inspector.secrets.send(
-    new ListSecretVersionIdsCommand({ SecretId: secretArn }),
+  const pages = paginateListSecretVersionIds(
+    { client: cli.inspector.secrets, stopOnSameToken: true },
+    { SecretId: secretArn },
   );
-  return versions.Versions?.find(
-    (v) => v.VersionStages?.includes('AWSPENDING') && !v.VersionStages.includes('AWSCURRENT'),
-  )?.VersionId;
+  for await (const page of pages) {
+    const pending = page.Versions?.find(
+      (v) => v.VersionStages?.includes('AWSPENDING') && !v.VersionStages.includes('AWSCURRENT'),
+    );
+    if (pending !== undefined) return pending.VersionId;
+  }
+  return undefined;
 }
 
 describe('the README policy, its role a reader in the config', () => {

@@ -4,9 +4,10 @@
  * with vendor faults and an empty STAGED label.
  */
 import {
+  CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
-  ListSecretVersionIdsCommand,
+  paginateListSecretVersionIds,
 } from '@aws-sdk/client-secrets-manager';
 import { ExitCode } from '../../cli/exit-codes';
 import { noRotationHistory } from '../../cli/rotation-history';
@@ -52,12 +53,17 @@ async function labels(secretArn: string): Promise<Record<string, string[]>> {
 }
 
 async function pendingVersionId(secretArn: string): Promise<string | undefined> {
-  const versions = await cli.inspector.secrets.send(
-    new ListSecretVersionIdsCommand({ SecretId: secretArn }),
+  const pages = paginateListSecretVersionIds(
+    { client: cli.inspector.secrets, stopOnSameToken: true },
+    { SecretId: secretArn },
   );
-  return versions.Versions?.find(
-    (v) => v.VersionStages?.includes('AWSPENDING') && !v.VersionStages.includes('AWSCURRENT'),
-  )?.VersionId;
+  for await (const page of pages) {
+    const pending = page.Versions?.find(
+      (v) => v.VersionStages?.includes('AWSPENDING') && !v.VersionStages.includes('AWSCURRENT'),
+    );
+    if (pending !== undefined) return pending.VersionId;
+  }
+  return undefined;
 }
 
 /** Starts a rotation that fails at testSecret, after createSecret stored a new key. */
@@ -117,6 +123,18 @@ describe('rotate', () => {
     expect(refused.exitCode).toBe(ExitCode.Failed);
     expect(refused.stderr).toContain("A previous rotation isn't complete");
     expect(refused.stderr).toContain(`api-key-rotator recover ${secret.secretArn}`);
+  });
+
+  it('exits 1 and says rotation is not configured for a secret without a rotation function', async () => {
+    // Outside the stack: only the administrator may touch it (the operator policy needs the tag).
+    const created = await cli.admin.secrets.send(
+      new CreateSecretCommand({ Name: 'cli-test/unrotated', SecretString: '{}' }),
+    );
+    const refused = await cli.run(['rotate', created.ARN ?? ''], { clients: cli.admin });
+    expect(refused.exitCode).toBe(ExitCode.Failed);
+    expect(refused.stderr).toContain('No Lambda rotation function');
+    expect(refused.stderr).toContain(`Rotation is not configured for ${created.ARN}`);
+    expect(refused.stderr).not.toContain('api-key-rotator recover');
   });
 
   it('--wait exits 4 at its timeout when it cannot see a failure (as against AWS)', async () => {

@@ -273,7 +273,7 @@ describe('stage', () => {
     const polytomic = await cli.polytomicSecret();
     const wrong = await cli.run(['stage', polytomic.secretArn], { stdin: 'x' });
     expect(wrong.exitCode).toBe(ExitCode.Usage);
-    expect(wrong.stderr).toContain('only Poelis keys are staged');
+    expect(wrong.stderr).toContain("only keys made in a vendor's web app are staged");
 
     const unknown = await cli.run(['stage', 'no/such/secret'], { stdin: 'x' });
     expect(unknown.exitCode).toBe(ExitCode.NotFoundOrDenied);

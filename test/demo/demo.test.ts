@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RotationFact, StorySummary } from '../../demo/summary';
+import { RotationMetric } from '../../lambda/shared/contracts';
 
 const root = join(__dirname, '..', '..');
 const bundle = join(root, 'dist', 'lambda', 'rotation', 'index.js');
@@ -188,7 +189,7 @@ describe('npm start -- --json', () => {
 
   it("raises the ManualRevocationRequired alarm, which notifies the stack's topic", () => {
     expect(summary.revocationAlarm).toEqual({
-      alarmName: expect.stringContaining('ManualRevocationRequired') as unknown,
+      alarmName: expect.stringContaining(RotationMetric.ManualRevocationRequired) as unknown,
       state: 'ALARM',
       notified: true,
     });

@@ -53,12 +53,26 @@ describe('SecretsStore', () => {
   });
 
   it('describes rotation state, key and stages', async () => {
-    await expect(store.describe(arn)).resolves.toEqual({
+    const calls = sm.calls.length;
+    await expect(store.describe(arn)).resolves.toStrictEqual({
       arn,
+      name: arn,
       rotationEnabled: true,
       kmsKeyId: undefined,
+      rotationLambdaArn: undefined,
+      rotationRules: undefined,
+      nextRotationAt: undefined,
+      lastRotatedAt: undefined,
       tags: {},
-      versions: { [sm.versionIdOf(arn, 'AWSCURRENT')!]: ['AWSCURRENT'] },
+      versions: [
+        {
+          versionId: sm.versionIdOf(arn, 'AWSCURRENT')!,
+          stages: ['AWSCURRENT'],
+          createdAt: undefined,
+        },
+      ],
     });
+    // Read before every rotation step: DescribeSecret alone.
+    expect(sm.calls.slice(calls).map((call) => call.command)).toEqual(['DescribeSecretCommand']);
   });
 });

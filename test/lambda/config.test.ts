@@ -1,5 +1,6 @@
 import { ConfigurationError, readRotatorConfig } from '../../lambda/rotation/config';
 import { parseRotationEvent } from '../../lambda/rotation/event';
+import { FunctionEnv } from '../../lambda/shared/contracts';
 
 describe('readRotatorConfig', () => {
   it('has the documented defaults', () => {
@@ -16,11 +17,11 @@ describe('readRotatorConfig', () => {
 
   it('reads every variable', () => {
     const config = readRotatorConfig({
-      ROTATOR_ALLOWED_ORIGINS: 'http://127.0.0.1:4010, http://127.0.0.1:4020',
-      ROTATOR_ALLOW_LOOPBACK_HTTP: 'true',
-      ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'TRUE',
-      ROTATOR_PARTNER_KEY_SECRET_ID: 'polytomic/partner',
-      ROTATOR_NOTIFY_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:rotator',
+      [FunctionEnv.AllowedOrigins]: 'http://127.0.0.1:4010, http://127.0.0.1:4020',
+      [FunctionEnv.AllowLoopbackHttp]: 'true',
+      [FunctionEnv.RequireCustomerManagedKey]: 'TRUE',
+      [FunctionEnv.PartnerKeySecretId]: 'polytomic/partner',
+      [FunctionEnv.NotifyTopicArn]: 'arn:aws:sns:us-east-1:123456789012:rotator',
     });
     expect(config).toEqual({
       originPolicy: {
@@ -34,14 +35,11 @@ describe('readRotatorConfig', () => {
   });
 
   it('names the variable it cannot use', () => {
-    expect(() => readRotatorConfig({ ROTATOR_ALLOW_LOOPBACK_HTTP: 'yes' })).toThrow(
-      ConfigurationError,
-    );
-    expect(() => readRotatorConfig({ ROTATOR_ALLOW_LOOPBACK_HTTP: 'yes' })).toThrow(
-      /ROTATOR_ALLOW_LOOPBACK_HTTP/,
-    );
-    expect(() => readRotatorConfig({ ROTATOR_ALLOWED_ORIGINS: 'app.polytomic.com' })).toThrow(
-      /ROTATOR_ALLOWED_ORIGINS/,
+    const badLoopback = { [FunctionEnv.AllowLoopbackHttp]: 'yes' };
+    expect(() => readRotatorConfig(badLoopback)).toThrow(ConfigurationError);
+    expect(() => readRotatorConfig(badLoopback)).toThrow(FunctionEnv.AllowLoopbackHttp);
+    expect(() => readRotatorConfig({ [FunctionEnv.AllowedOrigins]: 'app.polytomic.com' })).toThrow(
+      FunctionEnv.AllowedOrigins,
     );
   });
 });

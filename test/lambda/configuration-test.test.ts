@@ -9,7 +9,7 @@
  * test/lib/synth.test.ts.
  */
 import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { REVOKE_POLICY_TAG } from '../../lambda/shared/tags';
+import { REVOKE_POLICY_TAG } from '../../lambda/shared/contracts';
 import { SafetyWorld } from '../support/safety-world';
 
 let sw: SafetyWorld;

@@ -3,18 +3,17 @@ import { HttpClient } from '../../lambda/http/client';
 import { OriginNotAllowedError, InsecureUrlError } from '../../lambda/http/errors';
 import { DEFAULT_ALLOWED_ORIGINS } from '../../lambda/http/origin-policy';
 import { KeyRejectedError, VendorResponseError } from '../../lambda/providers/errors';
-import { poelisProvider } from '../../lambda/providers/poelis';
-import { polytomicProvider } from '../../lambda/providers/polytomic';
-import type { ProviderContext } from '../../lambda/providers/provider';
-import { providerFor, providers } from '../../lambda/providers/registry';
-import type { PoelisSecret, PolytomicSecret } from '../../lambda/shared/secret';
+import { poelisProvider, type PoelisSecret } from '../../lambda/providers/poelis';
+import { polytomicProvider, type PolytomicSecret } from '../../lambda/providers/polytomic';
+import type { KeyChangeContext } from '../../lambda/providers/provider';
+import { builtInProviders, ProviderRegistry } from '../../lambda/providers/registry';
 import { FakeSecretsManager } from './support/fake-secrets-manager';
 import { POELIS_ORIGIN, POLYTOMIC_ORIGIN, vendorAgent } from './support/vendors';
 
 const agent = vendorAgent();
 const sm = new FakeSecretsManager();
 const partnerArn = sm.addSecret('polytomic/partner', '{"partnerKey":"partner-1"}');
-const context: ProviderContext = {
+const context: KeyChangeContext = {
   http: new HttpClient({
     policy: { allowedOrigins: DEFAULT_ALLOWED_ORIGINS, allowLoopbackHttp: false },
     dispatcher: agent,
@@ -22,7 +21,7 @@ const context: ProviderContext = {
   }),
   secrets: new SecretsStore(sm.client),
   secretId: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:app',
-  token: '11111111-1111-4111-8111-111111111111',
+  idempotencyKey: '11111111-1111-4111-8111-111111111111',
   deadline: Date.now() + 60_000,
   defaultPartnerKeySecretId: undefined,
 };
@@ -44,9 +43,28 @@ afterAll(() => agent.close());
 
 describe('registry', () => {
   it('has one provider per secret type, keyed by the provider field', () => {
-    expect(Object.keys(providers)).toEqual(['polytomic', 'poelis']);
-    expect(providerFor(polytomic)).toBe(polytomicProvider);
-    expect(providerFor(poelis)).toBe(poelisProvider);
+    expect(builtInProviders.names).toEqual(['polytomic', 'poelis']);
+    expect(builtInProviders.providerOf(polytomic)).toBe(polytomicProvider);
+    expect(builtInProviders.providerOf(poelis)).toBe(poelisProvider);
+  });
+
+  it('refuses a provider registered twice, and names the known ones for an unknown secret', () => {
+    expect(() => new ProviderRegistry([polytomicProvider, polytomicProvider])).toThrow(
+      /"polytomic" is registered twice/,
+    );
+    expect(() => builtInProviders.providerOf('stripe')).toThrow(
+      /"provider" must be one of polytomic, poelis/,
+    );
+  });
+
+  it('routes a value to the provider it names, and knows only its own placeholders', () => {
+    const onlyPoelis = new ProviderRegistry([poelisProvider]);
+    expect(onlyPoelis.parseSecret(JSON.stringify(poelis))).toEqual(poelis);
+    expect(() => onlyPoelis.parseSecret(JSON.stringify(polytomic))).toThrow(
+      /"provider" must be one of poelis/,
+    );
+    expect(onlyPoelis.isPlaceholder('{"provider":"poelis"}')).toBe(true);
+    expect(onlyPoelis.isPlaceholder('{"provider":"polytomic"}')).toBe(false);
   });
 });
 

@@ -8,8 +8,9 @@
  * test/lambda/e2e/rotation.e2e.test.ts.
  */
 import { GetSecretValueCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
-import { parseSecret, resolveRevokePolicy, RevokePolicyTagError } from '../../lambda/shared/secret';
-import { REVOKE_POLICY_TAG } from '../../lambda/shared/tags';
+import { builtInProviders } from '../../lambda/providers/registry';
+import { resolveRevokePolicy, RevokePolicyTagError } from '../../lambda/shared/secret';
+import { REVOKE_POLICY_TAG } from '../../lambda/shared/contracts';
 import { expectInvariants } from '../support/invariants';
 import { SafetyWorld, type SecretUnderTest } from '../support/safety-world';
 
@@ -18,7 +19,9 @@ const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:app';
 
 describe('resolveRevokePolicy', () => {
   const secret = (fields: Record<string, unknown> = {}) =>
-    parseSecret(JSON.stringify({ provider: 'poelis', apiKey: POELIS_KEY, ...fields }));
+    builtInProviders.parseSecret(
+      JSON.stringify({ provider: 'poelis', apiKey: POELIS_KEY, ...fields }),
+    );
 
   it('prefers the value, then the tag, then on-finish', () => {
     const tag = { [REVOKE_POLICY_TAG]: 'next-rotation' };

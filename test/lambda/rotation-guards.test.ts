@@ -5,6 +5,7 @@ import {
   RotationNotEnabledError,
   UnexpectedVersionError,
 } from '../../lambda/rotation/version-stages';
+import { RotationMetric } from '../../lambda/shared/contracts';
 import { fingerprint } from '../../lambda/shared/fingerprint';
 import { SecretFormatError } from '../../lambda/shared/secret';
 import { createHarness, lambdaContext, type Harness } from './support/harness';
@@ -59,7 +60,7 @@ describe('rotation event validation', () => {
   ])('rejects %j (%s)', async (event, _case, message) => {
     await expect(h.handler(event, lambdaContext())).rejects.toThrow(InvalidRotationEventError);
     await expect(h.handler(event, lambdaContext())).rejects.toThrow(message);
-    expect(h.metricNames()).toContain('RotationStepFailed');
+    expect(h.metricNames()).toContain(RotationMetric.StepFailed);
     expect(h.sm.calls).toHaveLength(0);
   });
 });
@@ -91,7 +92,7 @@ describe('version stage checks before every step', () => {
       await h.invoke(step, arn, currentId);
       expect(h.sm.calls.map((c) => c.command)).toEqual(['DescribeSecretCommand']);
       expect(h.kms.calls).toBe(0);
-      expect(h.metricNames()).toEqual(['RotationStepSucceeded']);
+      expect(h.metricNames()).toEqual([RotationMetric.StepSucceeded]);
     },
   );
 

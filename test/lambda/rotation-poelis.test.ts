@@ -1,3 +1,4 @@
+import { RotationMetric } from '../../lambda/shared/contracts';
 import { fingerprint } from '../../lambda/shared/fingerprint';
 import { SecretFormatError } from '../../lambda/shared/secret';
 import { KeyRejectedError, NothingStagedError } from '../../lambda/providers/errors';
@@ -58,7 +59,7 @@ describe('Poelis assisted rotation', () => {
     });
     expect(h.sm.versionIdOf(arn, 'STAGED')).toBeUndefined();
     expect(h.metricNames()).toEqual(
-      expect.arrayContaining(['RotationCompleted', 'ManualRevocationRequired']),
+      expect.arrayContaining([RotationMetric.Completed, RotationMetric.ManualRevocationRequired]),
     );
     expect(h.notifier.sent).toHaveLength(1);
     expect(h.notifier.sent[0].message).toContain(`"Production A" (${fingerprint(oldKey)})`);
@@ -161,7 +162,7 @@ describe('Poelis assisted rotation', () => {
     await h.rotate(arn, TOKEN_1);
 
     expect(current(arn).apiKey).toBe(newKey);
-    expect(h.metricNames()).toContain('ManualRevocationRequired');
+    expect(h.metricNames()).toContain(RotationMetric.ManualRevocationRequired);
     expect(
       h.logLines().some((line) => line.message === 'notification could not be published'),
     ).toBe(true);

@@ -4,6 +4,7 @@ import {
   PartnerKeyMissingError,
 } from '../../lambda/providers/errors';
 import { RevocationFailedError } from '../../lambda/rotation/steps';
+import { RotationMetric } from '../../lambda/shared/contracts';
 import { createHarness, STEPS, type Harness } from './support/harness';
 import { currentSecret, expectPolytomicInvariants } from './support/invariants';
 import { PolytomicModel } from './support/vendors';
@@ -66,9 +67,13 @@ describe('Polytomic rotation with a standby user', () => {
     expect(model.isLive(oldKey)).toBe(false);
     expect(h.sm.versionIdOf(arn, 'AWSCURRENT')).toBe(TOKEN_1);
     expect(h.metricNames()).toEqual(
-      expect.arrayContaining(['RotationStepSucceeded', 'RotationCompleted', 'KeyRevoked']),
+      expect.arrayContaining([
+        RotationMetric.StepSucceeded,
+        RotationMetric.Completed,
+        RotationMetric.KeyRevoked,
+      ]),
     );
-    expect(h.metricNames().filter((name) => name === 'RotationStepSucceeded')).toHaveLength(4);
+    expect(h.metricNames().filter((name) => name === RotationMetric.StepSucceeded)).toHaveLength(4);
     expectPolytomicInvariants(h, model, arn);
   });
 
@@ -125,7 +130,7 @@ describe('Polytomic rotation with a standby user', () => {
 
     await expect(h.invoke('createSecret', arn, TOKEN_1)).rejects.toThrow(PartnerKeyMissingError);
     expect(h.sm.valueOf(arn, 'AWSPENDING')).toBeUndefined();
-    expect(h.metricNames()).toContain('RotationStepFailed');
+    expect(h.metricNames()).toContain(RotationMetric.StepFailed);
   });
 
   it('names a rejected partner key by fingerprint', async () => {
@@ -261,7 +266,11 @@ describe('Polytomic retries and failures', () => {
     expect(h.sm.versionIdOf(arn, 'AWSCURRENT')).toBe(TOKEN_1);
     expect(model.isLive(oldKey)).toBe(true);
     expect(h.metricNames()).toEqual(
-      expect.arrayContaining(['RotationCompleted', 'RevocationFailed', 'RotationStepFailed']),
+      expect.arrayContaining([
+        RotationMetric.Completed,
+        RotationMetric.RevocationFailed,
+        RotationMetric.StepFailed,
+      ]),
     );
     expect(h.notifier.sent).toHaveLength(1);
     expect(h.notifier.sent[0].message).toContain(
@@ -302,7 +311,7 @@ describe('Polytomic revocation policies and single-user mode', () => {
     await h.rotate(arn, TOKEN_2);
     expect(model.isLive(firstKey)).toBe(false);
     expect(model.isLive(secondKey)).toBe(true);
-    expect(h.metricNames()).not.toContain('KeyRevoked');
+    expect(h.metricNames()).not.toContain(RotationMetric.KeyRevoked);
     expectPolytomicInvariants(h, model, arn, { keptPrevious: true });
   });
 

@@ -1,11 +1,17 @@
 import fc from 'fast-check';
-import {
-  parsePartnerKey,
-  parseSecret,
-  parseStagedKey,
-  SecretFormatError,
-  stringifySecret,
-} from '../../lambda/shared/secret';
+import { poelisProvider } from '../../lambda/providers/poelis';
+import { parsePartnerKey } from '../../lambda/providers/polytomic';
+import { builtInProviders } from '../../lambda/providers/registry';
+import { SecretFormatError, stringifySecret } from '../../lambda/shared/secret';
+
+const parseSecret = (text: string): ReturnType<typeof builtInProviders.parseSecret> =>
+  builtInProviders.parseSecret(text);
+const parseStagedKey = (
+  text: string,
+): ReturnType<NonNullable<typeof poelisProvider.staging>['parseStagedKey']> => {
+  if (poelisProvider.staging === undefined) throw new Error('Poelis keys are staged');
+  return poelisProvider.staging.parseStagedKey(text);
+};
 
 const POELIS_KEY = 'poelis_api_EXAMPLE-not-a-real-key-0000000000000000000';
 const polytomic = {

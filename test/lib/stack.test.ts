@@ -3,6 +3,17 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { AUDIT_CHECKS } from '../../lambda/audit/findings';
+import {
+  AuditMetric,
+  FunctionEnv,
+  MANAGED_TAG,
+  MANAGED_TAG_VALUE,
+  METRICS_NAMESPACE,
+  PROVIDER_TAG,
+  REVOKE_POLICY_TAG,
+  RotationMetric,
+  SERVICE_NAME,
+} from '../../lambda/shared/contracts';
 import { ApiKeyRotatorStack } from '../../lib/api-key-rotator-stack';
 import { AuditFunction } from '../../lib/audit-function';
 import { parseRotatorConfig } from '../../lib/config';
@@ -66,8 +77,8 @@ function prop(resource: ResourceJson, ...path: string[]): unknown {
 }
 
 /** Logical id of the only resource of `type` whose id starts with `prefix`. */
-function logicalId(type: string, prefix: string): string {
-  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+function logicalId(type: string, prefix: string, from: Template = template): string {
+  const ids = Object.keys(from.findResources(type)).filter((id) => id.startsWith(prefix));
   expect(ids).toHaveLength(1);
   return ids[0];
 }
@@ -237,9 +248,9 @@ describe('managed secrets', () => {
       SecretString: '{"provider":"polytomic"}',
       ReplicaRegions: [{ Region: 'us-east-1', KmsKeyId: REPLICA_KEY }],
       Tags: Match.arrayWith([
-        { Key: 'api-key-rotator:managed', Value: 'true' },
-        { Key: 'api-key-rotator:provider', Value: 'polytomic' },
-        { Key: 'api-key-rotator:revoke-previous', Value: 'on-finish' },
+        { Key: MANAGED_TAG, Value: MANAGED_TAG_VALUE },
+        { Key: PROVIDER_TAG, Value: 'polytomic' },
+        { Key: REVOKE_POLICY_TAG, Value: 'on-finish' },
       ]),
     });
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
@@ -247,8 +258,8 @@ describe('managed secrets', () => {
       SecretString: '{"provider":"poelis"}',
       ReplicaRegions: Match.absent(),
       Tags: Match.arrayWith([
-        { Key: 'api-key-rotator:provider', Value: 'poelis' },
-        { Key: 'api-key-rotator:revoke-previous', Value: 'next-rotation' },
+        { Key: PROVIDER_TAG, Value: 'poelis' },
+        { Key: REVOKE_POLICY_TAG, Value: 'next-rotation' },
       ]),
     });
   });
@@ -349,14 +360,14 @@ describe('rotation function', () => {
     const fn =
       resources('AWS::Lambda::Function')[logicalId('AWS::Lambda::Function', 'RotationFunction')];
     expect(prop(fn, 'Environment', 'Variables')).toEqual({
-      ROTATOR_ALLOWED_ORIGINS: 'https://app.polytomic.com,https://api.poelis.com',
-      ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
-      ROTATOR_PARTNER_KEY_SECRET_ID: {
+      [FunctionEnv.AllowedOrigins]: 'https://app.polytomic.com,https://api.poelis.com',
+      [FunctionEnv.RequireCustomerManagedKey]: 'true',
+      [FunctionEnv.PartnerKeySecretId]: {
         Ref: logicalId('AWS::SecretsManager::Secret', 'PolytomicPartnerKey'),
       },
-      ROTATOR_NOTIFY_TOPIC_ARN: { Ref: logicalId('AWS::SNS::Topic', 'NotificationsTopic') },
-      POWERTOOLS_SERVICE_NAME: 'api-key-rotator',
-      POWERTOOLS_METRICS_NAMESPACE: 'ApiKeyRotator',
+      [FunctionEnv.NotifyTopicArn]: { Ref: logicalId('AWS::SNS::Topic', 'NotificationsTopic') },
+      [FunctionEnv.ServiceName]: SERVICE_NAME,
+      [FunctionEnv.MetricsNamespace]: METRICS_NAMESPACE,
     });
   });
 
@@ -443,20 +454,17 @@ describe('audit function', () => {
     });
   });
 
-  it('gets exactly the environment the audit reads', () => {
+  it('gets exactly the environment the audit reads, and no partner key', () => {
     expect(prop(auditFunction(), 'Environment', 'Variables')).toEqual({
-      ROTATOR_ALLOWED_ORIGINS: 'https://app.polytomic.com,https://api.poelis.com',
-      ROTATOR_PARTNER_KEY_SECRET_ID: {
-        Ref: logicalId('AWS::SecretsManager::Secret', 'PolytomicPartnerKey'),
-      },
-      ROTATOR_NOTIFY_TOPIC_ARN: { Ref: logicalId('AWS::SNS::Topic', 'NotificationsTopic') },
-      ROTATOR_EXPECTED_KMS_KEY_ARN: arnOf(logicalId('AWS::KMS::Key', 'RotationKey')),
-      ROTATOR_AUDIT_CONTINUATION_TOPIC_ARN: {
+      [FunctionEnv.AllowedOrigins]: 'https://app.polytomic.com,https://api.poelis.com',
+      [FunctionEnv.NotifyTopicArn]: { Ref: logicalId('AWS::SNS::Topic', 'NotificationsTopic') },
+      [FunctionEnv.ExpectedKmsKeyArn]: arnOf(logicalId('AWS::KMS::Key', 'RotationKey')),
+      [FunctionEnv.AuditContinuationTopicArn]: {
         Ref: logicalId('AWS::SNS::Topic', 'AuditFunctionContinuationTopic'),
       },
-      ROTATOR_AUDIT_INTERVAL_MINUTES: '1440',
-      POWERTOOLS_SERVICE_NAME: 'api-key-rotator',
-      POWERTOOLS_METRICS_NAMESPACE: 'ApiKeyRotator',
+      [FunctionEnv.AuditIntervalMinutes]: '1440',
+      [FunctionEnv.ServiceName]: SERVICE_NAME,
+      [FunctionEnv.MetricsNamespace]: METRICS_NAMESPACE,
     });
   });
 
@@ -621,7 +629,7 @@ describe('audit function', () => {
 
   it('alarms on each check that fails or cannot complete, and on incomplete runs', () => {
     const topic = { Ref: logicalId('AWS::SNS::Topic', 'NotificationsTopic') };
-    for (const metricName of ['AuditCheckFailed', 'AuditCheckErrored']) {
+    for (const metricName of [AuditMetric.CheckFailed, AuditMetric.CheckErrored]) {
       const alarms = Object.values(
         template.findResources('AWS::CloudWatch::Alarm', {
           Properties: { MetricName: metricName },
@@ -633,8 +641,8 @@ describe('audit function', () => {
       expect(alarms.map(checkOf)).toEqual([...AUDIT_CHECKS]);
       for (const alarm of alarms) {
         expect(alarm).toMatchObject({
-          Namespace: 'ApiKeyRotator',
-          Dimensions: [{ Name: 'check' }, { Name: 'service', Value: 'api-key-rotator' }],
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: [{ Name: 'check' }, { Name: 'service', Value: SERVICE_NAME }],
           Statistic: 'Sum',
           Threshold: 1,
           AlarmActions: [topic],
@@ -645,10 +653,10 @@ describe('audit function', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 18);
     expect(JSON.stringify(template.toJSON())).not.toContain('RotationOverdue');
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'AuditCheckFailed',
+      MetricName: AuditMetric.CheckFailed,
       Dimensions: [
         { Name: 'check', Value: 'rotation-not-overdue' },
-        { Name: 'service', Value: 'api-key-rotator' },
+        { Name: 'service', Value: SERVICE_NAME },
       ],
       AlarmDescription: Match.stringLikeRegexp('rotation-not-overdue failed'),
     });
@@ -768,15 +776,15 @@ describe('monitoring', () => {
       ],
     });
     for (const metricName of [
-      'RotationStepFailed',
-      'RevocationFailed',
-      'ManualRevocationRequired',
-      'AuditIncomplete',
+      RotationMetric.StepFailed,
+      RotationMetric.RevocationFailed,
+      RotationMetric.ManualRevocationRequired,
+      AuditMetric.Incomplete,
     ]) {
       expect(alarmsOn(metricName).map((a) => a.Properties)).toEqual([
         expect.objectContaining({
-          Namespace: 'ApiKeyRotator',
-          Dimensions: [{ Name: 'service', Value: 'api-key-rotator' }],
+          Namespace: METRICS_NAMESPACE,
+          Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
         }),
       ]);
     }
@@ -820,13 +828,13 @@ describe('monitoring', () => {
       'Rotation alarms',
       'Rotation function',
       'Rotation incidents',
-      'RotationStepFailed',
+      RotationMetric.StepFailed,
       'Audit alarms',
       'Audit function',
       'Audit: secrets failing each check',
       'Audit: checks that could not complete',
-      'AuditSecretsAudited',
-      'AuditCheckErrored',
+      AuditMetric.SecretsAudited,
+      AuditMetric.CheckErrored,
       'rotation-not-overdue',
     ]) {
       expect(body).toContain(text);
@@ -919,7 +927,7 @@ describe('compliance', () => {
 });
 
 describe('variants', () => {
-  it('reads an imported partner key with its own key, and runs the audit on the configured schedule', () => {
+  it('lets only the rotation function read an imported partner key, and runs the audit on the configured schedule', () => {
     const app = new App();
     const imported = new ApiKeyRotatorStack(app, 'Imported', {
       config: parseRotatorConfig({
@@ -937,16 +945,41 @@ describe('variants', () => {
     });
     const importedTemplate = Template.fromStack(imported);
     importedTemplate.resourceCountIs('AWS::SecretsManager::Secret', 1);
-    const functions = Object.values(resources('AWS::Lambda::Function', importedTemplate));
-    expect(functions).toHaveLength(2);
-    for (const fn of functions) {
-      expect(prop(fn, 'Environment', 'Variables', 'ROTATOR_PARTNER_KEY_SECRET_ID')).toBe(
-        'arn:aws:secretsmanager:eu-west-1:111122223333:secret:partner-AbC123',
-      );
-    }
-    const statements = Object.values(resources('AWS::IAM::Policy', importedTemplate)).flatMap(
+    const functions = resources('AWS::Lambda::Function', importedTemplate);
+    expect(Object.keys(functions)).toHaveLength(2);
+    const importedFunction = (prefix: string): ResourceJson =>
+      functions[logicalId('AWS::Lambda::Function', prefix, importedTemplate)];
+    expect(
+      prop(
+        importedFunction('RotationFunction'),
+        'Environment',
+        'Variables',
+        FunctionEnv.PartnerKeySecretId,
+      ),
+    ).toBe('arn:aws:secretsmanager:eu-west-1:111122223333:secret:partner-AbC123');
+    // Verifying keys takes no partner key: the audit is neither told where it is nor may read it.
+    expect(
+      prop(
+        importedFunction('AuditFunction'),
+        'Environment',
+        'Variables',
+        FunctionEnv.PartnerKeySecretId,
+      ),
+    ).toBeUndefined();
+    const policies = resources('AWS::IAM::Policy', importedTemplate);
+    const statements = Object.values(policies).flatMap(
       (policy) => prop(policy, 'PolicyDocument', 'Statement') as StatementJson[],
     );
+    const auditStatements = Object.values(policies)
+      .filter((policy) =>
+        JSON.stringify(prop(policy, 'Roles')).includes(
+          logicalId('AWS::IAM::Role', 'AuditFunctionRole', importedTemplate),
+        ),
+      )
+      .flatMap((policy) => prop(policy, 'PolicyDocument', 'Statement') as StatementJson[]);
+    expect(auditStatements.length).toBeGreaterThan(0);
+    expect(JSON.stringify(auditStatements)).not.toContain('partner-AbC123');
+    expect(JSON.stringify(auditStatements)).not.toContain('eu-west-1:111122223333:key/abcd');
     expect(statements).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -970,7 +1003,7 @@ describe('variants', () => {
     });
     importedTemplate.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
-        Variables: Match.objectLike({ ROTATOR_AUDIT_INTERVAL_MINUTES: '360' }),
+        Variables: Match.objectLike({ [FunctionEnv.AuditIntervalMinutes]: '360' }),
       },
     });
   });
@@ -991,7 +1024,7 @@ describe('variants', () => {
     const functions = Object.values(resources('AWS::Lambda::Function', poelisTemplate));
     expect(functions).toHaveLength(2);
     for (const fn of functions) {
-      expect(prop(fn, 'Environment', 'Variables', 'ROTATOR_PARTNER_KEY_SECRET_ID')).toBeUndefined();
+      expect(prop(fn, 'Environment', 'Variables', FunctionEnv.PartnerKeySecretId)).toBeUndefined();
     }
   });
 
@@ -1068,7 +1101,7 @@ describe('ManagedApiKey', () => {
     });
     hostTemplate.hasResourceProperties('AWS::SecretsManager::Secret', {
       Name: 'added/later',
-      Tags: Match.arrayWith([{ Key: 'api-key-rotator:revoke-previous', Value: 'on-finish' }]),
+      Tags: Match.arrayWith([{ Key: REVOKE_POLICY_TAG, Value: 'on-finish' }]),
     });
     // The key learns of a secret added after it: both functions may use it for that secret too.
     const keyPolicy = hostTemplate.findResources('AWS::KMS::Key', {

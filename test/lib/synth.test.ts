@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { AUDIT_CHECKS } from '../../lambda/audit/findings';
 import type { AuditRunResult } from '../../lambda/audit/handler';
+import { FunctionEnv } from '../../lambda/shared/contracts';
 import { roleSession } from '../../local/aws/authorization';
 import { lambdaCodeFile, loadCloudAssembly } from '../../local/cloudformation';
 import { putFirstPolytomicKey } from '../../local/scenarios';
@@ -101,9 +102,9 @@ describe('npx cdk synth', () => {
 
   it('rotates a key in the local world with the exact file the template deploys, and the deployed audit finds it in sync', async () => {
     const deployed = deployedFunction('RotationFunction');
-    expect(deployed.environment.ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY).toBe('true');
+    expect(deployed.environment[FunctionEnv.RequireCustomerManagedKey]).toBe('true');
     const audit = deployedFunction('AuditFunction');
-    expect(audit.environment.ROTATOR_AUDIT_INTERVAL_MINUTES).toBe('1440');
+    expect(audit.environment[FunctionEnv.AuditIntervalMinutes]).toBe('1440');
 
     // The same app, synthesized from the end-to-end config and deployed into the local world.
     const local = await startDeployedWorld({ configPath: E2E_CONFIG });
@@ -112,7 +113,7 @@ describe('npx cdk synth', () => {
       const rotationFunction = local.world.aws.lambda
         .functions()
         .find((fn) => fn.arn === stack.rotationFunctionArn);
-      expect(rotationFunction?.environment.ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY).toBe('true');
+      expect(rotationFunction?.environment[FunctionEnv.RequireCustomerManagedKey]).toBe('true');
       const admin = local.clientsAs();
       const app = local.clientsAs(appRoleArn(stack), 'app');
       const fixture = await putFirstPolytomicKey(local.world, admin, {

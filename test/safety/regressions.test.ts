@@ -69,7 +69,7 @@ describe('finishSecret cut short after the promotion', () => {
   it('Polytomic: a revocation that failed after the promotion succeeds on the retry', async () => {
     const revoke: StepCall = {
       step: 'finishSecret',
-      operation: 'POST /api/organizations/:org/users/:user/keys',
+      operation: 'POST /api/organizations/:id/users/:id/keys',
     };
     const secret = await faultedRotation({ provider: 'polytomic' }, revoke, '5xx');
     expect(sw.lastRotation(secret).steps.at(-1)?.errorType).toBe('RevocationFailedError');

@@ -19,7 +19,7 @@ export type CallService = 'secretsmanager' | 'kms' | 'sns' | 'vendor';
 /** One outbound call, as a fault plan targets it. */
 export interface OutboundCall {
   readonly service: CallService;
-  /** `GetSecretValue`, `DescribeKey`, `Publish`, or `POST /api/organizations/:org/users/:user/keys`. */
+  /** `GetSecretValue`, `DescribeKey`, `Publish`, or `POST /api/organizations/:id/users/:id/keys`. */
   readonly operation: string;
   readonly step: RotationStep | undefined;
   /** The invocation's sequence number in this process. */
@@ -104,11 +104,16 @@ export class TracedHttpClient extends HttpClient {
   }
 }
 
-/** `/api/organizations/o-1/users/u-2/keys` → `/api/organizations/:org/users/:user/keys`. */
+/**
+ * The same call of any secret gets the same name, whatever vendor: path segments holding ids
+ * (any segment with a digit, API versions such as `v1` aside) become `:id`, e.g.
+ * `/api/organizations/:id/users/:id/keys`, `/v1/keys/:id`.
+ */
 function routeOf(path: string): string {
   return path
-    .replace(/\/organizations\/[^/]+/, '/organizations/:org')
-    .replace(/\/users\/[^/]+/, '/users/:user');
+    .split('/')
+    .map((segment) => (/\d/.test(segment) && !/^v\d+$/.test(segment) ? ':id' : segment))
+    .join('/');
 }
 
 /** The fault kinds of the matrix. */

@@ -12,6 +12,16 @@ import {
 } from './fault-injection';
 import type { SafetyWorld, SecretUnderTest } from './safety-world';
 
+/**
+ * Hostile answers a vendor (or something in front of it) may give: an HTML error page, an empty
+ * body, a body too large to read, a redirect elsewhere, a 403 from a proxy that is not the vendor.
+ */
+export const HOSTILE_ANSWERS = ['html', 'empty', 'huge', 'redirect', 'proxy-403'] as const;
+export type HostileAnswer = (typeof HOSTILE_ANSWERS)[number];
+
+/** What a plan does to one call: a fault of any call, or a hostile answer to a vendor call. */
+export type PlannedFault = FaultKind | HostileAnswer;
+
 /** A call of the rotation, as the recording run saw it. */
 export interface CallPoint {
   readonly step: NonNullable<OutboundCall['step']>;
@@ -51,7 +61,7 @@ export function faultAt(
   sw: SafetyWorld,
   secret: SecretUnderTest,
   point: CallPoint,
-  kind: FaultKind,
+  kind: PlannedFault,
 ): { interceptor: CallInterceptor; fired: () => boolean } {
   return faultWhere(
     sw,
@@ -68,7 +78,7 @@ export function faultAtOperation(
   secret: SecretUnderTest,
   step: CallPoint['step'],
   operation: string,
-  kind: FaultKind,
+  kind: PlannedFault,
 ): { interceptor: CallInterceptor; fired: () => boolean } {
   return faultWhere(sw, secret, kind, (call) => call.step === step && call.operation === operation);
 }
@@ -78,7 +88,7 @@ export function faultAtNthCall(
   sw: SafetyWorld,
   secret: SecretUnderTest,
   n: number,
-  kind: FaultKind,
+  kind: PlannedFault,
 ): { interceptor: CallInterceptor; fired: () => boolean } {
   let seen = 0;
   return faultWhere(sw, secret, kind, () => seen++ === n);
@@ -87,7 +97,7 @@ export function faultAtNthCall(
 function faultWhere(
   sw: SafetyWorld,
   secret: SecretUnderTest,
-  kind: FaultKind,
+  kind: PlannedFault,
   matches: (call: OutboundCall) => boolean,
 ): { interceptor: CallInterceptor; fired: () => boolean } {
   let fired = false;
@@ -104,9 +114,16 @@ function faultWhere(
         await sw.setKeyEnabled(secret, false);
         return proceed();
       default:
+        if (isHostileAnswer(kind)) {
+          if (call.service !== 'vendor') throw new Error(`${kind} only applies to vendor calls`);
+          const simulator = sw.simulatorAt(call.origin ?? '');
+          if (simulator === undefined) throw new Error(`no vendor simulator at ${call.origin}`);
+          simulator.injectFault({ ...hostileAnswer(kind), method: call.method, route: call.path });
+          return proceed();
+        }
         if (call.service === 'vendor') {
-          const simulator =
-            call.origin === sw.world.polytomic.url ? sw.world.polytomic : sw.world.poelis;
+          const simulator = sw.simulatorAt(call.origin ?? '');
+          if (simulator === undefined) throw new Error(`no vendor simulator at ${call.origin}`);
           simulator.injectFault({ ...vendorFault(kind), method: call.method, route: call.path });
           return proceed();
         }
@@ -132,5 +149,25 @@ function vendorFault(kind: Exclude<FaultKind, 'killed' | 'kms-disabled'>): Fault
       return { kind: 'commit-then-drop', times };
     case 'malformed':
       return { kind: 'malformed-json', times };
+  }
+}
+
+function isHostileAnswer(kind: PlannedFault): kind is HostileAnswer {
+  return (HOSTILE_ANSWERS as readonly string[]).includes(kind);
+}
+
+function hostileAnswer(kind: HostileAnswer): FaultSpec {
+  const times = VENDOR_FAULT_TIMES;
+  switch (kind) {
+    case 'html':
+      return { kind: 'html', times };
+    case 'empty':
+      return { kind: 'empty', times };
+    case 'huge':
+      return { kind: 'huge', times };
+    case 'redirect':
+      return { kind: 'redirect', location: 'http://169.254.169.254/latest/meta-data/', times };
+    case 'proxy-403':
+      return { kind: 'status', status: 403, times };
   }
 }

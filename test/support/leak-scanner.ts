@@ -9,6 +9,12 @@ import { keyShapedStrings, type SimulatorBase } from '../../local/vendors';
 /** Where a piece of output came from, so a leak report says which channel leaked. */
 export type OutputChannel = 'stdout' | 'log' | 'error' | 'sns' | 'cli';
 
+/** A vendor's key issuer: whether it issued a string, and which substrings look like its keys. */
+export interface KeyIssuer extends Pick<SimulatorBase, 'isIssuedKey'> {
+  /** @default the Polytomic and Poelis key shapes */
+  keyShapedStrings?(text: string): string[];
+}
+
 export interface Leak {
   readonly channel: OutputChannel;
   readonly fingerprint: string;
@@ -23,7 +29,7 @@ export class LeakScanner {
    * as they are printed; they count as channel `log`.
    */
   constructor(
-    private readonly simulators: readonly SimulatorBase[],
+    private readonly simulators: readonly KeyIssuer[],
     private readonly functionLog: string[] = [],
   ) {}
 
@@ -82,14 +88,22 @@ export class LeakScanner {
 
   /** Every key-shaped string the output contains (the invariant checker hashes them). */
   keyShapedOutput(): Set<string> {
-    return new Set(keyShapedStrings(this.text()));
+    return new Set(this.candidates(this.text()));
+  }
+
+  /** Key-shaped substrings of `text`, in every shape a vendor under scan issues. */
+  private candidates(text: string): string[] {
+    const found = this.simulators.flatMap(
+      (simulator) => simulator.keyShapedStrings?.(text) ?? keyShapedStrings(text),
+    );
+    return [...new Set(found)];
   }
 
   /** Keys issued by any simulator that appear in the output, by channel and fingerprint. */
   leaks(): Leak[] {
     const found = new Map<string, Leak>();
     for (const { channel, text } of this.allChunks()) {
-      for (const candidate of keyShapedStrings(text)) {
+      for (const candidate of this.candidates(text)) {
         if (!this.simulators.some((simulator) => simulator.isIssuedKey(candidate))) continue;
         const leak = { channel, fingerprint: fingerprint(candidate) };
         found.set(`${leak.channel}:${leak.fingerprint}`, leak);

@@ -12,10 +12,10 @@ import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
-  ListSecretVersionIdsCommand,
+  paginateListSecretVersionIds,
+  PutSecretValueCommand,
   RotateSecretCommand,
   SecretsManagerClient,
-  TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
@@ -24,14 +24,21 @@ import { SecretsStore } from '../../lambda/aws/secrets';
 import { Readable } from 'node:stream';
 import type { CliDependencies } from '../../cli/dependencies';
 import { runCli } from '../../cli/program';
-import { emulatorRotationHistory } from '../../cli/rotation-history';
+import { emulatorRotationHistory } from '../../local/aws/rotation-history';
 import { HttpClient } from '../../lambda/http/client';
+import { ProviderRegistry } from '../../lambda/providers/registry';
 import { readRotatorConfig } from '../../lambda/rotation/config';
 import { fingerprint } from '../../lambda/shared/fingerprint';
 import type { RotationStep } from '../../lambda/rotation/event';
 import { createRotationHandler } from '../../lambda/rotation/handler';
-import type { RevokePolicy } from '../../lambda/shared/secret';
-import { REVOKE_POLICY_TAG } from '../../lambda/shared/tags';
+import { STAGED_LABEL, type RevokePolicy } from '../../lambda/shared/secret';
+import {
+  FunctionEnv,
+  MANAGED_TAG,
+  MANAGED_TAG_VALUE,
+  PROVIDER_TAG,
+  REVOKE_POLICY_TAG,
+} from '../../lambda/shared/contracts';
 import type { RotationRecord } from '../../local/aws';
 import type { LambdaContextLike } from '../../local/aws/lambda-runner';
 import { ManualClock, type InvokeResult } from '../../local/aws/types';
@@ -39,13 +46,11 @@ import {
   createCustomerManagedKey,
   localAwsConfig,
   localClients,
-  provisionPoelisSecret,
-  provisionPolytomicSecret,
-  stagePoelisKey,
   type LocalClients,
-  type PoelisFixture,
 } from '../../local/scenarios';
 import { startLocalWorld, type LocalWorld } from '../../local/world';
+import type { SimulatedVendor, VendorUnderTest } from '../conformance/vendor-under-test';
+import { VENDORS_UNDER_TEST } from '../conformance/vendors';
 import { CallTracer, TracedHttpClient } from './fault-injection';
 import { LeakScanner } from './leak-scanner';
 
@@ -64,19 +69,25 @@ const PAST_NEXT_WINDOW_MS = 5 * 60 * 60 * 1000;
 /** A secret under test and what the invariant checker needs to know about it. */
 export interface SecretUnderTest {
   readonly label: string;
-  readonly provider: 'polytomic' | 'poelis';
+  readonly provider: string;
   readonly arn: string;
   readonly kmsKeyId: string;
   readonly organizationId: string;
-  /** Polytomic: the rotation users (one in single-user mode). */
-  readonly userIds: readonly string[];
+  /** The principals the rotation issues keys for (Polytomic: its users); may be empty. */
+  readonly principals: readonly string[];
+  /** The current key dies when the new one is issued (Polytomic single-user mode). */
+  readonly currentKeyDiesAtIssue: boolean;
   readonly policy: RevokePolicy;
-  readonly poelis?: PoelisFixture;
+  readonly vendor: VendorUnderTest;
+  readonly simulator: SimulatedVendor;
   stagedCount: number;
 }
 
 export interface SecretSpec {
-  readonly provider: 'polytomic' | 'poelis';
+  /** The provider name of a vendor under test. */
+  readonly provider: string;
+  /** The variant's options, e.g. `{ standby: false }` (Polytomic single-user mode). */
+  readonly options?: Readonly<Record<string, unknown>>;
   /** Polytomic: false is single-user mode. @default true */
   readonly standby?: boolean;
   readonly policy?: RevokePolicy;
@@ -94,6 +105,8 @@ export interface SafetyWorldOptions {
    * processes instead of the in-process handler; its calls are not traced. @default false
    */
   readonly bundle?: boolean;
+  /** The vendors whose secrets this world rotates. @default VENDORS_UNDER_TEST */
+  readonly vendors?: readonly VendorUnderTest[];
 }
 
 /** The bundled function's name in the runner. */
@@ -111,14 +124,22 @@ export class SafetyWorld {
   private readonly handledReminders = new Set<string>();
   private readonly handlerClients: { destroy(): void }[] = [];
 
+  /** The registry the in-process handler and the CLI use: every vendor under test. */
+  readonly providers: ProviderRegistry;
+
   private constructor(
     readonly world: LocalWorld,
     readonly clock: ManualClock,
     readonly clients: LocalClients,
     readonly topicArn: string,
     readonly scanner: LeakScanner,
+    /** Each vendor under test with its running simulator, by provider name. */
+    readonly vendors: ReadonlyMap<string, { vendor: VendorUnderTest; simulator: SimulatedVendor }>,
     options: SafetyWorldOptions,
   ) {
+    this.providers = new ProviderRegistry(
+      [...vendors.values()].map(({ vendor }) => vendor.provider),
+    );
     this.functionName = options.bundle === true ? BUNDLE_FUNCTION_NAME : SAFETY_FUNCTION_NAME;
     this.functionArn =
       options.bundle === true
@@ -134,9 +155,7 @@ export class SafetyWorld {
    * (traced by middleware) and the product's HttpClient against the simulators (traced).
    */
   private registerInProcess(options: SafetyWorldOptions): string {
-    const environment = this.world.rotationEnvironment({
-      ROTATOR_NOTIFY_TOPIC_ARN: this.topicArn,
-    });
+    const environment = this.rotationEnvironment();
     const config = readRotatorConfig(environment);
     const awsConfig = localAwsConfig(this.world);
     const secretsClient = new SecretsManagerClient(awsConfig);
@@ -174,6 +193,7 @@ export class SafetyWorld {
         notifier,
         logger,
         metrics,
+        providers: this.providers,
       });
       await this.tracer.runInvocation(step, () => rotation(event, lambdaContext(context)));
     };
@@ -182,6 +202,14 @@ export class SafetyWorld {
       handler,
       timeoutMs: 30_000,
     });
+  }
+
+  /** The function's environment, its origin allowlist widened to every vendor under test. */
+  rotationEnvironment(): Record<string, string> {
+    const environment = this.world.rotationEnvironment({ ROTATOR_NOTIFY_TOPIC_ARN: this.topicArn });
+    const origins = new Set((environment[FunctionEnv.AllowedOrigins] ?? '').split(','));
+    for (const { simulator } of this.vendors.values()) origins.add(simulator.url);
+    return { ...environment, [FunctionEnv.AllowedOrigins]: [...origins].filter(Boolean).join(',') };
   }
 
   static async start(options: SafetyWorldOptions = {}): Promise<SafetyWorld> {
@@ -193,70 +221,96 @@ export class SafetyWorld {
       administratorForUnknownKeys:
         'the safety suites trace and fault every call of an in-process handler over hundreds of fresh secrets and keys per run, which the stack cannot name',
     });
-    const scanner = new LeakScanner([world.polytomic, world.poelis], lines);
+    const vendors = new Map<string, { vendor: VendorUnderTest; simulator: SimulatedVendor }>();
+    for (const vendor of options.vendors ?? VENDORS_UNDER_TEST) {
+      vendors.set(vendor.provider.name, { vendor, simulator: await vendor.start(world, clock) });
+    }
+    const scanner = new LeakScanner(
+      [...vendors.values()].map(({ simulator }) => simulator),
+      lines,
+    );
     scanner.captureProcessOutput();
     const clients = localClients(world);
     const topic = await clients.sns.send(
       new CreateTopicCommand({ Name: 'api-key-rotator-notices' }),
     );
     if (topic.TopicArn === undefined) throw new Error('CreateTopic returned no ARN');
-    return new SafetyWorld(world, clock, clients, topic.TopicArn, scanner, options);
+    return new SafetyWorld(world, clock, clients, topic.TopicArn, scanner, vendors, options);
   }
 
-  /** A new secret with its own KMS key and vendor organization, rotation configured. */
+  /** The vendor under test and its simulator for a provider name. */
+  vendorOf(provider: string): { vendor: VendorUnderTest; simulator: SimulatedVendor } {
+    const entry = this.vendors.get(provider);
+    if (entry === undefined) throw new Error(`no vendor under test is named ${provider}`);
+    return entry;
+  }
+
+  /** The simulator whose origin is `origin`, if any. */
+  simulatorAt(origin: string): SimulatedVendor | undefined {
+    return [...this.vendors.values()].find(({ simulator }) => simulator.url === origin)?.simulator;
+  }
+
+  /** A new secret with its own KMS key and vendor account, rotation configured. */
   async newSecret(spec: SecretSpec): Promise<SecretUnderTest> {
     this.secretCount += 1;
     const label = `${spec.provider}-${this.secretCount}`;
+    const { vendor, simulator } = this.vendorOf(spec.provider);
     const kmsKeyId = await createCustomerManagedKey(this.clients, `alias/safety-${label}`);
     const policy = spec.policy ?? 'on-finish';
     const inValue = spec.policyIn !== 'tag' && spec.policy !== undefined ? policy : undefined;
-    let secret: SecretUnderTest;
-    if (spec.provider === 'polytomic') {
-      const fixture = await provisionPolytomicSecret(this.world, this.clients, {
-        name: `safety/${label}`,
-        kmsKeyId,
-        standby: spec.standby ?? true,
-        revokePrevious: inValue,
-        partnerKeySecretId: spec.partnerKeySecretId,
-      });
-      secret = {
-        label,
-        provider: 'polytomic',
-        arn: fixture.secretArn,
-        kmsKeyId,
-        organizationId: fixture.organizationId,
-        userIds: [fixture.userId, ...(fixture.standbyUserId ? [fixture.standbyUserId] : [])],
-        policy,
-        stagedCount: 0,
-      };
-    } else {
-      const fixture = await provisionPoelisSecret(this.world, this.clients, {
-        name: `safety/${label}`,
-        kmsKeyId,
-        revokePrevious: inValue,
-      });
-      secret = {
-        label,
-        provider: 'poelis',
-        arn: fixture.secretArn,
-        kmsKeyId,
-        organizationId: fixture.organizationId,
-        userIds: [],
-        policy,
-        poelis: fixture,
-        stagedCount: 0,
-      };
-    }
-    if (spec.policyIn === 'tag' && spec.policy !== undefined) {
-      await this.clients.secrets.send(
-        new TagResourceCommand({
-          SecretId: secret.arn,
-          Tags: [{ Key: REVOKE_POLICY_TAG, Value: spec.policy }],
-        }),
-      );
-    }
+    const name = `safety/${label}`;
+    const account = await simulator.openAccount({
+      name,
+      options: {
+        ...spec.options,
+        ...(spec.standby === undefined ? {} : { standby: spec.standby }),
+        ...(spec.partnerKeySecretId === undefined
+          ? {}
+          : { partnerKeySecretId: spec.partnerKeySecretId }),
+      },
+      storeCredential: (credentialName, value) =>
+        this.createSecret(credentialName, kmsKeyId, value, []),
+    });
+    const tags = [
+      { Key: MANAGED_TAG, Value: MANAGED_TAG_VALUE },
+      { Key: PROVIDER_TAG, Value: spec.provider },
+      ...(spec.policyIn === 'tag' && spec.policy !== undefined
+        ? [{ Key: REVOKE_POLICY_TAG, Value: spec.policy }]
+        : []),
+    ];
+    const value = {
+      ...account.value,
+      ...(inValue === undefined ? {} : { revokePrevious: inValue }),
+    };
+    const arn = await this.createSecret(name, kmsKeyId, JSON.stringify(value), tags);
+    const secret: SecretUnderTest = {
+      label,
+      provider: spec.provider,
+      arn,
+      kmsKeyId,
+      organizationId: account.organizationId,
+      principals: account.principals,
+      currentKeyDiesAtIssue: account.currentKeyDiesAtIssue,
+      policy,
+      vendor,
+      simulator,
+      stagedCount: 0,
+    };
     await this.configureRotation(secret.arn);
     return secret;
+  }
+
+  private async createSecret(
+    name: string,
+    kmsKeyId: string,
+    value: string,
+    tags: { Key: string; Value: string }[],
+  ): Promise<string> {
+    const created = await this.clients.secrets.send(
+      new CreateSecretCommand({ Name: name, KmsKeyId: kmsKeyId, SecretString: value, Tags: tags }),
+    );
+    if (created.ARN === undefined) throw new Error(`CreateSecret ${name} returned no ARN`);
+    return created.ARN;
   }
 
   /**
@@ -304,24 +358,28 @@ export class SafetyWorld {
   }
 
   /**
-   * Poelis: the operator creates a key in the web app and stores it as STAGED. A key it
-   * replaces under STAGED that no rotation has taken up is revoked, as an operator would.
+   * Assisted vendors: the operator creates a key in the web app and stores it as STAGED. A key
+   * it replaces under STAGED that no rotation has taken up is revoked, as an operator would.
    */
   async stage(secret: SecretUnderTest): Promise<void> {
-    if (secret.poelis === undefined) return;
+    const { simulator } = secret;
+    if (simulator.createKeyByHand === undefined) return;
     const before = await this.keysByLabel(secret);
     secret.stagedCount += 1;
-    await stagePoelisKey(
-      this.world,
-      this.clients,
-      secret.poelis,
-      `${secret.label} #${secret.stagedCount + 1}`,
+    const keyName = `${secret.label} #${secret.stagedCount + 1}`;
+    const apiKey = simulator.createKeyByHand(secret.organizationId, keyName);
+    await this.clients.secrets.send(
+      new PutSecretValueCommand({
+        SecretId: secret.arn,
+        SecretString: JSON.stringify({ apiKey, keyName }),
+        VersionStages: [STAGED_LABEL],
+      }),
     );
-    const superseded = before.get('STAGED');
+    const superseded = before.get(STAGED_LABEL);
     if (superseded === undefined) return;
     const inUse = [...(await this.keysByLabel(secret)).values()].includes(superseded);
-    if (!inUse && this.world.poelis.admin.keyStatus(superseded) === 'live') {
-      this.world.poelis.admin.revokeKey(secret.organizationId, fingerprint(superseded));
+    if (!inUse && simulator.keyStatus(superseded) === 'live') {
+      simulator.revokeByHand(secret.organizationId, fingerprint(superseded));
     }
   }
 
@@ -411,12 +469,18 @@ export class SafetyWorld {
 
   /** Every version's value, deprecated ones included. */
   async allValues(secret: SecretUnderTest): Promise<Map<string, string>> {
-    const listed = await this.clients.secrets.send(
-      new ListSecretVersionIdsCommand({ SecretId: secret.arn, IncludeDeprecated: true }),
+    const versionIds: string[] = [];
+    const pages = paginateListSecretVersionIds(
+      { client: this.clients.secrets, stopOnSameToken: true },
+      { SecretId: secret.arn, IncludeDeprecated: true },
     );
+    for await (const page of pages) {
+      for (const { VersionId } of page.Versions ?? []) {
+        if (VersionId !== undefined) versionIds.push(VersionId);
+      }
+    }
     const values = new Map<string, string>();
-    for (const { VersionId } of listed.Versions ?? []) {
-      if (VersionId === undefined) continue;
+    for (const VersionId of versionIds) {
       try {
         const version = await this.clients.secrets.send(
           new GetSecretValueCommand({ SecretId: secret.arn, VersionId }),
@@ -468,15 +532,17 @@ export class SafetyWorld {
     return named;
   }
 
-  /** What the Poelis operator does with each reminder: revoke the named key in the web app. */
+  /** What the operator does with each reminder: revoke the named key in the web app. */
   actOnReminders(secret: SecretUnderTest): void {
-    if (secret.poelis === undefined) return;
-    const { admin } = this.world.poelis;
+    if (secret.vendor.revocation !== 'manual') return;
+    const { simulator } = secret;
     for (const fp of this.revocationReminders(secret)) {
       const handled = `${secret.arn}:${fp}`;
       if (this.handledReminders.has(handled)) continue;
-      const entry = admin.listKeys(secret.organizationId).find((key) => key.fingerprint === fp);
-      if (entry?.status === 'live') admin.revokeKey(secret.organizationId, fp);
+      const entry = simulator
+        .ledger()
+        .find((key) => key.organizationId === secret.organizationId && key.fingerprint === fp);
+      if (entry?.status === 'live') simulator.revokeByHand(secret.organizationId, fp);
       this.handledReminders.add(handled);
     }
   }
@@ -490,7 +556,7 @@ export class SafetyWorld {
   ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     const stdout: string[] = [];
     const stderr: string[] = [];
-    const environment = this.world.rotationEnvironment();
+    const environment = this.rotationEnvironment();
     const deps: CliDependencies = {
       io: {
         stdin: Object.assign(Readable.from(['']), { isTTY: false }),
@@ -502,6 +568,7 @@ export class SafetyWorld {
       kms: this.clients.kms,
       vendorHttp: () => new HttpClient({ policy: readRotatorConfig(environment).originPolicy }),
       history: emulatorRotationHistory(this.world.urls.aws),
+      providers: this.providers,
       now: Date.now,
       sleep: () => Promise.resolve(),
     };
@@ -520,14 +587,14 @@ export class SafetyWorld {
   /** Ends every armed fault and the interceptor's control. */
   clearFaults(): void {
     this.tracer.interceptor = (_call, proceed) => proceed();
-    this.world.polytomic.clearFaults();
-    this.world.poelis.clearFaults();
+    for (const { simulator } of this.vendors.values()) simulator.clearFaults();
     this.world.aws.clearAccessRules();
   }
 
   async close(): Promise<void> {
     this.scanner.stopCapture();
     this.clients.destroy();
+    await Promise.all([...this.vendors.values()].map(({ simulator }) => simulator.close()));
     await this.world.close();
     this.handlerClients.forEach((client) => client.destroy());
   }

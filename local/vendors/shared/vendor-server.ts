@@ -25,6 +25,8 @@ export interface VendorRequest {
   readonly path: string;
   readonly query: URLSearchParams;
   readonly headers: IncomingHttpHeaders;
+  /** The request body as UTF-8 text ('' when none); capped at {@link MAX_VENDOR_BODY_BYTES}. */
+  readonly body: string;
   readonly resolution: RouteResolution<MethodRoute>;
 }
 
@@ -68,6 +70,9 @@ export interface RunningServer {
 /** Latency is wall-clock time (it is about sockets, not the simulated calendar). */
 const DEFAULT_LATENCY_MS = 1000;
 
+/** Bytes of a vendor request body kept for the handler; the rest is read and dropped. */
+export const MAX_VENDOR_BODY_BYTES = 64 * 1024;
+
 export async function startVendorServer(options: VendorServerOptions): Promise<RunningServer> {
   const { clock, dialect, faults, log, adminRoutes } = options;
   const pendingDelays = new Set<() => void>();
@@ -102,12 +107,14 @@ export async function startVendorServer(options: VendorServerOptions): Promise<R
         : resolution.kind === 'method-not-allowed'
           ? resolution.pattern
           : undefined;
+    // Faults and error wording never need the body; only the handler waits for it.
     const request: VendorRequest = {
       requestId: randomUUID(),
       method,
       path: url.pathname,
       query: url.searchParams,
       headers: req.headers,
+      body: '',
       resolution,
     };
     const at = new Date(clock.now()).toISOString();
@@ -126,7 +133,8 @@ export async function startVendorServer(options: VendorServerOptions): Promise<R
     const errorWire = (status: number, message: string, retryAfterSeconds?: number): WireResponse =>
       toWire(request, dialect.errorResponse(request, status, message, retryAfterSeconds));
 
-    req.resume();
+    // Reading starts at once, as resume() would, so a fault sees the same socket as before.
+    const body = readBody(req);
     const fault = faults.take({ method, path: url.pathname, pattern });
     if (fault?.kind === 'reset') return drop();
     if (fault?.kind === 'latency') await delay(fault.latencyMs ?? DEFAULT_LATENCY_MS);
@@ -141,7 +149,7 @@ export async function startVendorServer(options: VendorServerOptions): Promise<R
 
     let wire: WireResponse;
     try {
-      wire = toWire(request, await dialect.handle(request));
+      wire = toWire(request, await dialect.handle({ ...request, body: await body }));
     } catch {
       wire = errorWire(500, 'Internal Server Error');
     }
@@ -179,6 +187,22 @@ export async function startVendorServer(options: VendorServerOptions): Promise<R
         server.closeAllConnections();
       }),
   };
+}
+
+/** The body as text, up to {@link MAX_VENDOR_BODY_BYTES}; never rejects (a dropped socket ends it). */
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_VENDOR_BODY_BYTES) chunks.push(chunk);
+    });
+    const done = (): void => resolve(Buffer.concat(chunks).toString('utf8'));
+    req.once('end', done);
+    req.once('close', done);
+    req.once('error', done);
+  });
 }
 
 /** Writes unless the client already went away (then the request counts as dropped). */

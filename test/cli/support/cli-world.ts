@@ -19,13 +19,15 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { Agent } from 'undici';
 import { HttpClient } from '../../../lambda/http/client';
 import { readRotatorConfig } from '../../../lambda/rotation/config';
+import { FunctionEnv } from '../../../lambda/shared/contracts';
 import type { CliDependencies } from '../../../cli/dependencies';
 import type { ExitCode } from '../../../cli/exit-codes';
 import type { InputStream } from '../../../cli/io';
 import { runCli } from '../../../cli/program';
-import { emulatorRotationHistory, type RotationHistory } from '../../../cli/rotation-history';
+import type { RotationHistory } from '../../../cli/rotation-history';
 import type { PolicyDocument } from '../../../local/aws/authorization';
 import type { SessionCredentials } from '../../../local/aws/iam';
+import { emulatorRotationHistory } from '../../../local/aws/rotation-history';
 import {
   putFirstPoelisKey,
   putFirstPolytomicKey,
@@ -151,8 +153,8 @@ export async function startCliWorld(options: CliWorldOptions = {}): Promise<CliW
   if (partnerKeySecretArn === undefined) throw new Error('The CLI stack has no partner key');
   const scanner = new LeakScanner([world.polytomic, world.poelis]);
   const environment = world.rotationEnvironment({
-    ROTATOR_PARTNER_KEY_SECRET_ID: partnerKeySecretArn,
-    ROTATOR_EXPECTED_KMS_KEY_ARN: stack.kmsKeyArn,
+    [FunctionEnv.PartnerKeySecretId]: partnerKeySecretArn,
+    [FunctionEnv.ExpectedKmsKeyArn]: stack.kmsKeyArn,
   });
   // Its own connection pool, closed with the world (an HttpClient's default one never is).
   const vendorAgent = new Agent({ connect: { timeout: 5_000 } });

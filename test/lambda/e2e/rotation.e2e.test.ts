@@ -15,10 +15,14 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { RotationMetric } from '../../../lambda/rotation/reporting';
+import {
+  FunctionEnv,
+  METRICS_NAMESPACE,
+  REVOKE_POLICY_TAG,
+  RotationMetric,
+  SERVICE_NAME,
+} from '../../../lambda/shared/contracts';
 import { fingerprint } from '../../../lambda/shared/fingerprint';
-import { REVOKE_POLICY_TAG } from '../../../lambda/shared/tags';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../../lib/rotation-function';
 import type { PublishedMessage } from '../../../local/aws/sns';
 import type { LocalClients } from '../../../local/scenarios';
 import { LOCAL_ORIGINS } from '../../../local/stack/synthesize';
@@ -397,13 +401,13 @@ describe('what the template gives the function', () => {
     expect(rotation).toMatchObject({ roleArn: stack.rotationRoleArn, reservedConcurrency: 2 });
     expect(rotation?.environment).toEqual({
       // The config's origins, replaced by the local world's simulators (on any loopback port).
-      ROTATOR_ALLOWED_ORIGINS: LOCAL_ORIGINS.join(','),
-      ROTATOR_ALLOW_LOOPBACK_HTTP: 'true',
-      ROTATOR_REQUIRE_CUSTOMER_MANAGED_KEY: 'true',
-      ROTATOR_NOTIFY_TOPIC_ARN: stack.topicArn,
-      ROTATOR_PARTNER_KEY_SECRET_ID: stack.partnerKeySecretArn,
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      [FunctionEnv.AllowedOrigins]: LOCAL_ORIGINS.join(','),
+      [FunctionEnv.AllowLoopbackHttp]: 'true',
+      [FunctionEnv.RequireCustomerManagedKey]: 'true',
+      [FunctionEnv.NotifyTopicArn]: stack.topicArn,
+      [FunctionEnv.PartnerKeySecretId]: stack.partnerKeySecretArn,
+      [FunctionEnv.ServiceName]: SERVICE_NAME,
+      [FunctionEnv.MetricsNamespace]: METRICS_NAMESPACE,
     });
     // Its alarms watch the metric names the function publishes.
     for (const metricName of [

@@ -6,7 +6,7 @@ import {
   PutSecretValueCommand,
   ResourceExistsException,
   ResourceNotFoundException,
-  type SecretsManagerClient,
+  SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 
 interface Version {
@@ -38,10 +38,22 @@ export class FakeSecretsManager {
   private readonly secrets = new Map<string, Secret>();
   private readonly failures: { command: string; error: Error }[] = [];
   private versionCounter = 0;
+  private sdkClient: SecretsManagerClient | undefined;
 
-  /** The value to hand to code that wants a SecretsManagerClient. */
-  get client(): Pick<SecretsManagerClient, 'send'> {
-    return this;
+  /**
+   * The value to hand to code that wants a SecretsManagerClient: a real one (the SDK's paginators
+   * accept nothing else) whose calls this fake answers.
+   */
+  get client(): SecretsManagerClient {
+    if (this.sdkClient === undefined) {
+      this.sdkClient = new SecretsManagerClient({
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'fake', secretAccessKey: 'fake' },
+      });
+      this.sdkClient.send = ((command: Command) =>
+        this.send(command)) as SecretsManagerClient['send'];
+    }
+    return this.sdkClient;
   }
 
   addSecret(

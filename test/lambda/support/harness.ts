@@ -11,6 +11,7 @@ import { DEFAULT_ALLOWED_ORIGINS } from '../../../lambda/http/origin-policy';
 import type { RotatorConfig } from '../../../lambda/rotation/config';
 import type { RotationStep } from '../../../lambda/rotation/event';
 import { createRotationHandler, type RotationHandler } from '../../../lambda/rotation/handler';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../../lambda/shared/contracts';
 import { FakeSecretsManager } from './fake-secrets-manager';
 import { vendorAgent } from './vendors';
 
@@ -100,8 +101,8 @@ export function createHarness(config: Partial<RotatorConfig> = {}): Harness {
   const kms = new FakeKms();
   const agent = vendorAgent();
   const notifier = new RecordingNotifier();
-  const logger = new Logger({ serviceName: 'api-key-rotator', logLevel: 'DEBUG' });
-  const metrics = new Metrics({ serviceName: 'api-key-rotator', namespace: 'ApiKeyRotator' });
+  const logger = new Logger({ serviceName: SERVICE_NAME, logLevel: 'DEBUG' });
+  const metrics = new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE });
   const fullConfig: RotatorConfig = {
     originPolicy: { allowedOrigins: DEFAULT_ALLOWED_ORIGINS, allowLoopbackHttp: false },
     requireCustomerManagedKey: false,

@@ -5,8 +5,12 @@ import { CloudWatchService, type ServicePublisher } from '../../../local/aws/clo
 import { DashboardsService } from '../../../local/aws/dashboards';
 import { AwsError } from '../../../local/aws/errors';
 import { ManualClock } from '../../../local/aws/types';
-import { AuditMetric } from '../../../lambda/audit/reporting';
-import { RotationMetric } from '../../../lambda/rotation/reporting';
+import {
+  AuditMetric,
+  METRICS_NAMESPACE,
+  RotationMetric,
+  SERVICE_NAME,
+} from '../../../lambda/shared/contracts';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '111122223333';
@@ -40,10 +44,10 @@ const stepFailedAlarm = {
   AlarmActions: [TOPIC],
   AlarmDescription: 'The rotation function reported RotationStepFailed',
   ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-  Dimensions: [{ Name: 'service', Value: 'api-key-rotator' }],
+  Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
   EvaluationPeriods: 1,
-  MetricName: 'RotationStepFailed',
-  Namespace: 'ApiKeyRotator',
+  MetricName: RotationMetric.StepFailed,
+  Namespace: METRICS_NAMESPACE,
   Period: 300,
   Statistic: 'Sum',
   Threshold: 1,
@@ -52,7 +56,7 @@ const stepFailedAlarm = {
 
 /** One EMF line exactly as Powertools prints it (publishStoredMetrics logs serializeMetrics()). */
 function powertoolsLine(record: (metrics: Metrics) => void): string {
-  const metrics = new Metrics({ serviceName: 'api-key-rotator', namespace: 'ApiKeyRotator' });
+  const metrics = new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE });
   record(metrics);
   const line = JSON.stringify(metrics.serializeMetrics());
   metrics.clearMetrics();
@@ -78,17 +82,17 @@ describe('CloudWatch metrics from embedded metric format', () => {
       m.addMetric(RotationMetric.StepSucceeded, MetricUnit.Count, 1);
       m.addMetadata('provider', 'poelis');
     });
-    expect(line).toContain('"RotationStepSucceeded":[1,1]');
+    expect(line).toContain(`"${RotationMetric.StepSucceeded}":[1,1]`);
 
     await cloudwatch.ingestLogLine('rotation', line);
 
-    const service_ = { service: 'api-key-rotator' };
-    expect(cloudwatch.metricSum('ApiKeyRotator', 'RotationStepFailed', service_)).toBe(1);
-    expect(cloudwatch.metricSum('ApiKeyRotator', 'RotationStepSucceeded', service_)).toBe(2);
+    const service_ = { service: SERVICE_NAME };
+    expect(cloudwatch.metricSum(METRICS_NAMESPACE, RotationMetric.StepFailed, service_)).toBe(1);
+    expect(cloudwatch.metricSum(METRICS_NAMESPACE, RotationMetric.StepSucceeded, service_)).toBe(2);
     // Metadata is not a dimension, and the exact dimension set is the metric's identity.
-    expect(cloudwatch.metricSum('ApiKeyRotator', 'RotationStepFailed', {})).toBe(0);
+    expect(cloudwatch.metricSum(METRICS_NAMESPACE, RotationMetric.StepFailed, {})).toBe(0);
     expect(
-      cloudwatch.metricSum('ApiKeyRotator', 'RotationStepFailed', {
+      cloudwatch.metricSum(METRICS_NAMESPACE, RotationMetric.StepFailed, {
         ...service_,
         provider: 'poelis',
       }),
@@ -103,13 +107,13 @@ describe('CloudWatch metrics from embedded metric format', () => {
         Timestamp: START,
         CloudWatchMetrics: [
           {
-            Namespace: 'ApiKeyRotator',
+            Namespace: METRICS_NAMESPACE,
             Dimensions: [['service'], ['service', 'check']],
             Metrics: [{ Name: AuditMetric.CheckFailed, Unit: 'Count' }],
           },
         ],
       },
-      service: 'api-key-rotator',
+      service: SERVICE_NAME,
       check: 'current-key-works',
       [AuditMetric.CheckFailed]: 2,
     });
@@ -117,11 +121,11 @@ describe('CloudWatch metrics from embedded metric format', () => {
     await cloudwatch.ingestLogLine('audit', line);
 
     const name = AuditMetric.CheckFailed;
-    expect(cloudwatch.metricSum('ApiKeyRotator', name, { service: 'api-key-rotator' })).toBe(2);
+    expect(cloudwatch.metricSum(METRICS_NAMESPACE, name, { service: SERVICE_NAME })).toBe(2);
     expect(
-      cloudwatch.metricSum('ApiKeyRotator', name, {
+      cloudwatch.metricSum(METRICS_NAMESPACE, name, {
         check: 'current-key-works',
-        service: 'api-key-rotator',
+        service: SERVICE_NAME,
       }),
     ).toBe(2);
     expect(cloudwatch.metrics()).toHaveLength(2);
@@ -132,7 +136,7 @@ describe('CloudWatch metrics from embedded metric format', () => {
     const line = powertoolsLine((m) => m.addMetric(RotationMetric.KeyRevoked, MetricUnit.Count, 1));
     await cloudwatch.ingestLogLine('rotation', `2025-01-06T12:00:01.000Z\tabc-123\tINFO\t${line}`);
     expect(
-      cloudwatch.metricSum('ApiKeyRotator', 'KeyRevoked', { service: 'api-key-rotator' }),
+      cloudwatch.metricSum(METRICS_NAMESPACE, RotationMetric.KeyRevoked, { service: SERVICE_NAME }),
     ).toBe(1);
   });
 
@@ -151,7 +155,7 @@ describe('CloudWatch metrics from embedded metric format', () => {
       _aws: {
         Timestamp: START,
         CloudWatchMetrics: [
-          { Namespace: 'ApiKeyRotator', Dimensions: [['service']], Metrics: [{ Name: 'X' }] },
+          { Namespace: METRICS_NAMESPACE, Dimensions: [['service']], Metrics: [{ Name: 'X' }] },
         ],
       },
       X: 1,
@@ -160,7 +164,7 @@ describe('CloudWatch metrics from embedded metric format', () => {
       _aws: {
         Timestamp: START,
         CloudWatchMetrics: [
-          { Namespace: 'ApiKeyRotator', Dimensions: [[]], Metrics: [{ Name: 'X' }] },
+          { Namespace: METRICS_NAMESPACE, Dimensions: [[]], Metrics: [{ Name: 'X' }] },
         ],
       },
       X: 'one',
@@ -229,10 +233,10 @@ describe('CloudWatch alarms', () => {
       AlarmArn: arn,
       AlarmActions: [TOPIC],
       Trigger: {
-        MetricName: 'RotationStepFailed',
-        Namespace: 'ApiKeyRotator',
+        MetricName: RotationMetric.StepFailed,
+        Namespace: METRICS_NAMESPACE,
         Statistic: 'SUM',
-        Dimensions: [{ value: 'api-key-rotator', name: 'service' }],
+        Dimensions: [{ value: SERVICE_NAME, name: 'service' }],
         Period: 300,
         EvaluationPeriods: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -284,9 +288,9 @@ describe('CloudWatch alarms', () => {
       cloudwatch.putMetricAlarm(stepFailedAlarm);
 
       await cloudwatch.putMetricData(
-        'ApiKeyRotator',
-        'RotationStepFailed',
-        { service: 'api-key-rotator' },
+        METRICS_NAMESPACE,
+        RotationMetric.StepFailed,
+        { service: SERVICE_NAME },
         1,
       );
 
@@ -318,9 +322,9 @@ describe('CloudWatch alarms', () => {
       cloudwatch.putMetricAlarm(stepFailedAlarm);
       await expect(
         cloudwatch.putMetricData(
-          'ApiKeyRotator',
-          'RotationStepFailed',
-          { service: 'api-key-rotator' },
+          METRICS_NAMESPACE,
+          RotationMetric.StepFailed,
+          { service: SERVICE_NAME },
           1,
         ),
       ).resolves.toBeUndefined();
@@ -494,9 +498,9 @@ describe('CloudWatch alarms', () => {
     const { cloudwatch } = service();
     cloudwatch.putMetricAlarm(stepFailedAlarm);
     await cloudwatch.putMetricData(
-      'ApiKeyRotator',
-      'RotationStepFailed',
-      { service: 'api-key-rotator' },
+      METRICS_NAMESPACE,
+      RotationMetric.StepFailed,
+      { service: SERVICE_NAME },
       1,
     );
     cloudwatch.putMetricAlarm({ ...stepFailedAlarm, Threshold: 5 });

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { FunctionEnv } from '../../../lambda/shared/contracts';
 import { LambdaRunner, type BundledFunctionDefinition } from '../../../local/aws/lambda-runner';
 import type { InvokeResult } from '../../../local/aws/types';
 
@@ -201,7 +202,7 @@ describe('LambdaRunner with bundled functions', () => {
         file: fixture('env-context.js'),
         memoryMb: 256,
         timeoutMs: 20_000,
-        environment: { ROTATOR_ALLOWED_ORIGINS: 'http://127.0.0.1:1' },
+        environment: { [FunctionEnv.AllowedOrigins]: 'http://127.0.0.1:1' },
       });
 
       const { env, cwd, context } = payloadOf<{
@@ -222,7 +223,7 @@ describe('LambdaRunner with bundled functions', () => {
         LAMBDA_TASK_ROOT: path.join(__dirname, 'fixtures'),
         _HANDLER: 'env-context.handler',
         TZ: ':UTC',
-        ROTATOR_ALLOWED_ORIGINS: 'http://127.0.0.1:1',
+        [FunctionEnv.AllowedOrigins]: 'http://127.0.0.1:1',
       });
       for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) {
         expect(env[key]).toMatch(/^local-lambda-/);
@@ -232,7 +233,7 @@ describe('LambdaRunner with bundled functions', () => {
       expect(Object.keys(env).sort()).toEqual(
         [
           ...inherited,
-          ...['TZ', 'LANG', 'AWS_ENDPOINT_URL', 'ROTATOR_ALLOWED_ORIGINS', '_HANDLER'],
+          ...['TZ', 'LANG', 'AWS_ENDPOINT_URL', FunctionEnv.AllowedOrigins, '_HANDLER'],
           ...['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_EXECUTION_ENV'],
           ...['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'],
           ...[

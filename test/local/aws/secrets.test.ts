@@ -526,3 +526,49 @@ describe('Secrets Manager emulator: secrets and values', () => {
     ).toBeUndefined();
   });
 });
+
+describe('Secrets Manager emulator: lists ended with an empty NextToken (emptyLastPageToken)', () => {
+  let emulator: AwsEmulator;
+  let clients: Clients;
+
+  beforeAll(async () => {
+    emulator = await startAwsEmulator({
+      emptyLastPageToken: true,
+      administratorForUnknownKeys: API_BEHAVIOUR_SUITE,
+    });
+    clients = clientsFor(emulator);
+    for (const name of ['empty/a', 'empty/b', 'empty/c']) {
+      await clients.sm.send(new CreateSecretCommand({ Name: name, SecretString: name }));
+    }
+  });
+  afterAll(async () => {
+    clients.destroy();
+    await emulator.close();
+  });
+
+  it('answers the last ListSecrets page with "" and reads "" as the first page', async () => {
+    const list = (NextToken?: string) =>
+      clients.sm.send(new ListSecretsCommand({ MaxResults: 2, NextToken }));
+    const first = await list();
+    expect(first.SecretList?.map((entry) => entry.Name)).toEqual(['empty/a', 'empty/b']);
+    expect(first.NextToken).toMatch(/.+/);
+    const last = await list(first.NextToken);
+    expect(last.SecretList?.map((entry) => entry.Name)).toEqual(['empty/c']);
+    expect(last.NextToken).toBe('');
+    expect((await list('')).SecretList?.map((entry) => entry.Name)).toEqual(['empty/a', 'empty/b']);
+  });
+
+  it('answers the last ListSecretVersionIds page with ""', async () => {
+    await clients.sm.send(new PutSecretValueCommand({ SecretId: 'empty/a', SecretString: 'two' }));
+    const list = (NextToken?: string) =>
+      clients.sm.send(
+        new ListSecretVersionIdsCommand({ SecretId: 'empty/a', MaxResults: 1, NextToken }),
+      );
+    const first = await list();
+    expect(first.Versions).toHaveLength(1);
+    expect(first.NextToken).toMatch(/.+/);
+    const last = await list(first.NextToken);
+    expect(last.Versions).toHaveLength(1);
+    expect(last.NextToken).toBe('');
+  });
+});

@@ -3,6 +3,7 @@ import {
   DescribeSecretCommand,
   GetSecretValueCommand,
   ListSecretVersionIdsCommand,
+  paginateListSecretVersionIds,
   PutSecretValueCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
@@ -217,18 +218,13 @@ describe('Secrets Manager emulator: staging labels', () => {
     }
     const countVersions = async (): Promise<string[]> => {
       const ids: string[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await clients.sm.send(
-          new ListSecretVersionIdsCommand({
-            SecretId: 'many',
-            IncludeDeprecated: true,
-            NextToken: nextToken,
-          }),
-        );
+      const pages = paginateListSecretVersionIds(
+        { client: clients.sm, stopOnSameToken: true },
+        { SecretId: 'many', IncludeDeprecated: true },
+      );
+      for await (const page of pages) {
         ids.push(...(page.Versions ?? []).map((version) => version.VersionId as string));
-        nextToken = page.NextToken;
-      } while (nextToken !== undefined);
+      }
       return ids;
     };
     expect(await countVersions()).toHaveLength(MAX_KEPT_VERSIONS + 5);

@@ -12,6 +12,7 @@ import {
   PutSecretValueCommand,
   UpdateSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
+import { METRICS_NAMESPACE, RotationMetric, SERVICE_NAME } from '../../../lambda/shared/contracts';
 import { roleSession, type PolicyDocument } from '../../../local/aws/authorization';
 import type { LocalClients } from '../../../local/scenarios';
 import { startDeployedWorld, type DeployedWorld } from '../../../local/stack/world';
@@ -141,12 +142,12 @@ describe('the deployed stack', () => {
     const { aws } = deployed.world;
     const alarm = aws.cloudwatch
       .alarms()
-      .find((candidate) => candidate.name.includes('RevocationFailed'));
+      .find((candidate) => candidate.name.includes(RotationMetric.RevocationFailed));
     if (alarm === undefined) throw new Error('no RevocationFailed alarm deployed');
     await aws.cloudwatch.putMetricData(
-      'ApiKeyRotator',
-      'RevocationFailed',
-      { service: 'api-key-rotator' },
+      METRICS_NAMESPACE,
+      RotationMetric.RevocationFailed,
+      { service: SERVICE_NAME },
       1,
     );
     await aws.cloudwatch.settled();
@@ -170,12 +171,14 @@ describe('the deployed stack', () => {
         AttributeValue: JSON.stringify({ ...topicPolicy, Statement: without }),
       }),
     );
-    const other = aws.cloudwatch.alarms().find((a) => a.name.includes('ManualRevocationRequired'));
+    const other = aws.cloudwatch
+      .alarms()
+      .find((a) => a.name.includes(RotationMetric.ManualRevocationRequired));
     if (other === undefined) throw new Error('no ManualRevocationRequired alarm deployed');
     await aws.cloudwatch.putMetricData(
-      'ApiKeyRotator',
-      'ManualRevocationRequired',
-      { service: 'api-key-rotator' },
+      METRICS_NAMESPACE,
+      RotationMetric.ManualRevocationRequired,
+      { service: SERVICE_NAME },
       1,
     );
     await aws.cloudwatch.settled();

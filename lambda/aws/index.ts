@@ -1,3 +1,0 @@
-export * from './kms';
-export * from './notifications';
-export * from './secrets';

@@ -1,3 +1,0 @@
-export * from './client';
-export * from './errors';
-export * from './origin-policy';
