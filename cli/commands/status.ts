@@ -1,4 +1,4 @@
-import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../../lambda/shared/tags';
+import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../../lambda/shared/contracts';
 import { providersOf, type CliDependencies } from '../dependencies';
 import { toCliError } from '../errors';
 import { ExitCode, worstExitCode } from '../exit-codes';

@@ -1,5 +1,5 @@
 import { RotatorError } from './errors';
-import { REVOKE_POLICY_TAG } from './tags';
+import { REVOKE_POLICY_TAG } from './contracts';
 
 /** What happens to the key a rotation replaces. */
 export type RevokePolicy = 'on-finish' | 'next-rotation';
