@@ -1,8 +1,8 @@
 /**
  * The audit's key checks for every registered vendor, with the registry the function would be
  * given: a rotated secret audits clean (its revoke policy set by the stack's tag alone, as the
- * rotation reads it), a dead AWSCURRENT key fails with the vendor's own advice, and no finding
- * carries a key.
+ * rotation and the CLI read it), a dead AWSCURRENT key fails with the vendor's own advice, and no
+ * finding carries a key.
  */
 import { auditSecret, type AuditFinding } from '../../lambda/audit/checks';
 import { HttpClient } from '../../lambda/http/client';
@@ -80,6 +80,12 @@ describe.each(VENDORS_UNDER_TEST.map((vendor) => [vendor.provider.displayName, v
       const previous = outcome(findings, 'previous-key-revoked');
       expect(previous.outcome).toBe('pass');
       expect(previous.message).toContain('(the version before AWSPREVIOUS) is revoked');
+      // The CLI reads the policy through the same resolver: it shows what the audit judged by.
+      const status = await sw.runCli(['status', secret.arn, '--json']);
+      expect(status.exitCode).toBe(0);
+      expect(JSON.parse(status.stdout)).toEqual([
+        expect.objectContaining({ provider, revokePolicy: 'next-rotation' }),
+      ]);
       sw.scanner.expectClean();
       await sw.retire(secret);
     });
