@@ -100,11 +100,15 @@ export function describeFaultMatrix(
       const secret = await readySecret();
       const plan = faultAt(sw, secret, point, kind);
       sw.tracer.interceptor = plan.interceptor;
-      await sw.rotate(secret);
+      const faulted = await sw.rotate(secret);
       sw.clearFaults();
       await sw.setKeyEnabled(secret, true);
       const violations: string[] = [];
-      if (!plan.fired()) violations.push('the fault never fired');
+      if (!plan.fired()) {
+        // Say how the rotation went instead, so a case that never reached its call is diagnosable.
+        const steps = faulted.steps.map((s) => (s.ok ? s.step : `${s.step}!${s.errorType}`));
+        violations.push(`the fault never fired (rotation ${faulted.outcome}: ${steps.join(' ')})`);
+      }
       violations.push(...(await checkInvariants(sw, secret, { settled: false })));
 
       if (options.recovery === 'recover') violations.push(...(await recover(sw, secret)));
