@@ -9,7 +9,6 @@ import {
   CreateSecretCommand,
   GetResourcePolicyCommand,
   GetSecretValueCommand,
-  paginateListSecretVersionIds,
   RotateSecretCommand,
   TagResourceCommand,
   UntagResourceCommand,
@@ -25,6 +24,7 @@ import {
   type CliWorld,
   type PoelisSlot,
   type PolytomicSlot,
+  stuckPendingVersionId,
 } from './support/cli-world';
 
 interface Statement {
@@ -82,18 +82,8 @@ async function stuckPoelisSecret(): Promise<PoelisSlot> {
   return secret;
 }
 
-async function pendingVersionId(secretArn: string): Promise<string | undefined> {
-  const pages = paginateListSecretVersionIds(
-    { client: cli.inspector.secrets, stopOnSameToken: true },
-    { SecretId: secretArn },
-  );
-  for await (const page of pages) {
-    const pending = page.Versions?.find(
-      (v) => v.VersionStages?.includes('AWSPENDING') && !v.VersionStages.includes('AWSCURRENT'),
-    );
-    if (pending !== undefined) return pending.VersionId;
-  }
-  return undefined;
+function pendingVersionId(secretArn: string): Promise<string | undefined> {
+  return stuckPendingVersionId(cli.inspector.secrets, secretArn);
 }
 
 describe('the README policy, its role a reader in the config', () => {

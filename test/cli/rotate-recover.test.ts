@@ -7,7 +7,6 @@ import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
-  paginateListSecretVersionIds,
 } from '@aws-sdk/client-secrets-manager';
 import { ExitCode } from '../../cli/exit-codes';
 import { noRotationHistory } from '../../cli/rotation-history';
@@ -18,6 +17,7 @@ import {
   type CliWorld,
   type PoelisSlot,
   type PolytomicSlot,
+  stuckPendingVersionId,
 } from './support/cli-world';
 
 let cli: CliWorld;
@@ -52,18 +52,8 @@ async function labels(secretArn: string): Promise<Record<string, string[]>> {
   return output.VersionIdsToStages ?? {};
 }
 
-async function pendingVersionId(secretArn: string): Promise<string | undefined> {
-  const pages = paginateListSecretVersionIds(
-    { client: cli.inspector.secrets, stopOnSameToken: true },
-    { SecretId: secretArn },
-  );
-  for await (const page of pages) {
-    const pending = page.Versions?.find(
-      (v) => v.VersionStages?.includes('AWSPENDING') && !v.VersionStages.includes('AWSCURRENT'),
-    );
-    if (pending !== undefined) return pending.VersionId;
-  }
-  return undefined;
+function pendingVersionId(secretArn: string): Promise<string | undefined> {
+  return stuckPendingVersionId(cli.inspector.secrets, secretArn);
 }
 
 /** Starts a rotation that fails at testSecret, after createSecret stored a new key. */

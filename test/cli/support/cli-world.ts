@@ -1,3 +1,4 @@
+import { readSecretMetadata, versionIdWithStage } from '../../../lambda/aws/secret-metadata';
 /**
  * The CLI against the deployed local world: the stack synthesized from `stack-config.json` with
  * `cdk synth` and deployed into the AWS emulator, authorization on, and `runCli` in-process with
@@ -270,4 +271,14 @@ export function readmeOperatorPolicy(readme = readFileSync(README, 'utf8')): Pol
   if (!block)
     throw new Error('README.md has no ```json block under "### Operator CLI", "Operator IAM"');
   return JSON.parse(block[1]) as PolicyDocument;
+}
+
+/** The version a rotation left under AWSPENDING without promoting it, if any. */
+export async function stuckPendingVersionId(
+  client: SecretsManagerClient,
+  secretArn: string,
+): Promise<string | undefined> {
+  const metadata = await readSecretMetadata(client, secretArn, { versions: 'all' });
+  const pending = versionIdWithStage(metadata, 'AWSPENDING');
+  return pending === versionIdWithStage(metadata, 'AWSCURRENT') ? undefined : pending;
 }
