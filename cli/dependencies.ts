@@ -32,6 +32,8 @@ export interface OwnedCliDependencies extends CliDependencies {
 export interface CliDependencyOptions {
   /** Where rotation attempts are read. @default noRotationHistory (what AWS's API tells) */
   readonly history?: RotationHistory;
+  /** The vendors whose origins ROTATOR_ALLOWED_ORIGINS may name. @default builtInProviders */
+  readonly providers?: ProviderRegistry;
 }
 
 /**
@@ -53,9 +55,12 @@ export function createCliDependencies(
     kms,
     vendorHttp() {
       agent ??= new Agent({ connect: { timeout: 5_000 } });
-      return new HttpClient({ policy: readRotatorConfig(env).originPolicy, dispatcher: agent });
+      // Each vendor's origins as the function reads them; the registry binds each call to its provider.
+      const policy = readRotatorConfig(env, options.providers ?? builtInProviders).originPolicy;
+      return new HttpClient({ policy, dispatcher: agent });
     },
     history: options.history ?? noRotationHistory,
+    ...(options.providers === undefined ? {} : { providers: options.providers }),
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     async close() {

@@ -1,4 +1,5 @@
 import { describeError } from '../lambda/shared/errors';
+import { printable } from '../lambda/shared/printable';
 import { ExitCode } from './exit-codes';
 
 /** An error the CLI reports as is: its message says what to do next; it never holds a key. */
@@ -33,13 +34,16 @@ const CONFIGURATION = new Set(['ConfigurationError', 'OriginNotAllowedError', 'I
 
 /**
  * Turns whatever a command threw into a CliError for `secretId`: AWS and vendor errors keep
- * their own message (none carries a key value) and gain the step to take next.
+ * their own message (none carries a key value), made printable, and gain the step to take next.
  */
 export function toCliError(error: unknown, secretId?: string): CliError {
   if (error instanceof CliError) return error;
-  const { name, message } = describeError(error);
+  // Vendors, proxies and AWS-compatible endpoints write these: their control characters are escaped.
+  const described = describeError(error);
+  const name = printable(described.name);
+  const message = printable(described.message);
   const code = (error as { code?: unknown } | null)?.code;
-  const subject = secretId === undefined ? 'the secret' : `secret ${secretId}`;
+  const subject = secretId === undefined ? 'the secret' : `secret ${printable(secretId)}`;
   if (NOT_FOUND.has(name)) {
     return new CliError(
       `${message} Check ${subject}'s name or ARN and the region (AWS_REGION).`,

@@ -1,4 +1,5 @@
 import pc from 'picocolors';
+import { printableLines } from '../lambda/shared/printable';
 
 /** Where a command writes: the process streams in the binary, buffers in tests. */
 export interface OutputStream {
@@ -25,6 +26,35 @@ export type Colors = ReturnType<typeof pc.createColors>;
 export function colorsFor(stream: OutputStream, env: NodeJS.ProcessEnv): Colors {
   const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
   return pc.createColors(stream.isTTY === true && !noColor);
+}
+
+/** An SGR sequence, the only escape picocolors writes. */
+// eslint-disable-next-line no-control-regex -- ESC starts the sequence it matches
+const SGR = /(\u001b\[[0-9;]*m)/;
+
+/**
+ * `io` whose writers escape control characters (see `printableLines`) in everything written,
+ * keeping line breaks and tabs, and the colour sequences `colorsFor` emits only on a stream it
+ * colours. Names and messages are also made printable where they are printed, so colour on a
+ * terminal is the only escape that remains possible.
+ */
+export function terminalSafeIo(io: CliIo, env: NodeJS.ProcessEnv): CliIo {
+  const guard = (stream: OutputStream): OutputStream => {
+    const coloured = colorsFor(stream, env).isColorSupported;
+    return {
+      isTTY: stream.isTTY,
+      write: (text: string) =>
+        stream.write(
+          coloured
+            ? text
+                .split(SGR)
+                .map((part, index) => (index % 2 === 1 ? part : printableLines(part)))
+                .join('')
+            : printableLines(text),
+        ),
+    };
+  };
+  return { stdin: io.stdin, stdout: guard(io.stdout), stderr: guard(io.stderr) };
 }
 
 /**

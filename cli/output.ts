@@ -1,11 +1,19 @@
 import Table from 'cli-table3';
 import { describeKey } from '../lambda/shared/key-reference';
+import { printable } from '../lambda/shared/printable';
 import type { Colors, CliIo } from './io';
 import type { KeyVersion } from './secret-state';
 
-/** Machine output: one JSON document on stdout. */
+/**
+ * Machine output: one JSON document on stdout. JSON escapes C0 controls itself; DEL, C1 and bidi
+ * controls are escaped too (`\u202e`), so the document survives the terminal guard unchanged.
+ */
 export function writeJson(io: CliIo, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  const json = JSON.stringify(value, null, 2).replace(
+    /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  io.stdout.write(`${json}\n`);
 }
 
 /**
@@ -35,7 +43,7 @@ export function describeKeyVersion(version: KeyVersion): string {
 
 /** The key a version holds, or why it holds none. */
 export function describeVersionKey(version: KeyVersion | undefined): string {
-  if (version?.fingerprint === undefined) return `(${version?.problem ?? 'no key'})`;
+  if (version?.fingerprint === undefined) return `(${printable(version?.problem ?? 'no key')})`;
   return describeKey({ fingerprint: version.fingerprint, keyName: version.keyName });
 }
 

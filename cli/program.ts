@@ -1,5 +1,6 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { FunctionEnv, MANAGED_TAG, MANAGED_TAG_VALUE } from '../lambda/shared/contracts';
+import { printableLines } from '../lambda/shared/printable';
 import { recoverCommand } from './commands/recover';
 import { rotateCommand } from './commands/rotate';
 import { stageCommand } from './commands/stage';
@@ -8,7 +9,8 @@ import { verifyCommand } from './commands/verify';
 import type { CliDependencies } from './dependencies';
 import { toCliError } from './errors';
 import { ExitCode } from './exit-codes';
-import { colorsFor } from './io';
+import { colorsFor, terminalSafeIo } from './io';
+import { checkSecretArgument, keyNameArgument, safeUsageMessage, secondsBetween } from './usage';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -23,6 +25,11 @@ AWS_ENDPOINT_URL. Vendor calls obey ${FunctionEnv.AllowedOrigins} and ${Function
 Keys are never printed: they are named by fingerprint (first 8 hex of SHA-256) and Poelis name.
 `;
 
+/** `rotate --timeout`: a day at most; any longer wait is better run again. */
+const TIMEOUT_SECONDS = { min: 0.1, max: 86_400 } as const;
+/** `rotate --interval`: 50 ms at least (Secrets Manager throttles), an hour at most. */
+const INTERVAL_SECONDS = { min: 0.05, max: 3_600 } as const;
+
 /** Wraps a command so its exit code is kept for runCli to return. */
 type ActionRunner = <A extends unknown[]>(
   command: (...args: A) => Promise<ExitCode>,
@@ -32,7 +39,12 @@ type ActionRunner = <A extends unknown[]>(
  * Runs one command line (without `node` and the script) and returns its exit code. Commands
  * write through `deps.io`; nothing here touches the process, so tests run it in-process.
  */
-export async function runCli(argv: readonly string[], deps: CliDependencies): Promise<ExitCode> {
+export async function runCli(
+  argv: readonly string[],
+  unguarded: CliDependencies,
+): Promise<ExitCode> {
+  // Whatever a command prints, no control character from a name or a message reaches the terminal.
+  const deps: CliDependencies = { ...unguarded, io: terminalSafeIo(unguarded.io, unguarded.env) };
   let exitCode: ExitCode = ExitCode.Ok;
   let secretId: string | undefined;
   const run: ActionRunner =
@@ -51,7 +63,7 @@ export async function runCli(argv: readonly string[], deps: CliDependencies): Pr
     }
     const cliError = toCliError(error, secretId);
     const colors = colorsFor(deps.io.stderr, deps.env);
-    deps.io.stderr.write(`${colors.red('error:')} ${cliError.message}\n`);
+    deps.io.stderr.write(`${colors.red('error:')} ${printableLines(cliError.message)}\n`);
     return cliError.exitCode;
   }
 }
@@ -66,12 +78,18 @@ function buildProgram(
     .configureOutput({
       writeOut: (text) => deps.io.stdout.write(text),
       writeErr: (text) => deps.io.stderr.write(text),
+      // Commander repeats the offending argument, which may be a pasted key.
+      outputError: (text, write) => write(safeUsageMessage(text)),
     })
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP);
-  // Errors name the secret the command was about.
+  // Secret arguments are checked before any AWS call; errors name the secret the command was about.
   program.hook('preAction', (_program, action) => {
+    const values = (action.processedArgs as unknown[]).flat();
+    values.forEach((value, index) => {
+      if (typeof value === 'string') checkSecretArgument(value, index + 1, action.name());
+    });
     const secret = action.processedArgs[0] as unknown;
     if (typeof secret === 'string') onSecret(secret);
   });
@@ -95,8 +113,18 @@ function buildProgram(
     )
     .argument('<secret>', 'secret name or ARN')
     .option('--wait', 'follow the rotation until AWSCURRENT moves, it fails, or the timeout passes')
-    .option('--timeout <seconds>', 'how long --wait follows the rotation', positiveNumber, 600)
-    .option('--interval <seconds>', 'how often --wait polls Secrets Manager', positiveNumber, 3)
+    .option(
+      '--timeout <seconds>',
+      `how long --wait follows the rotation (${TIMEOUT_SECONDS.min} to ${TIMEOUT_SECONDS.max})`,
+      secondsBetween(TIMEOUT_SECONDS.min, TIMEOUT_SECONDS.max),
+      600,
+    )
+    .option(
+      '--interval <seconds>',
+      `how often --wait polls Secrets Manager (${INTERVAL_SECONDS.min} to ${INTERVAL_SECONDS.max})`,
+      secondsBetween(INTERVAL_SECONDS.min, INTERVAL_SECONDS.max),
+      3,
+    )
     .addOption(jsonOption())
     .action(
       run(
@@ -119,7 +147,11 @@ function buildProgram(
       'Read a new Poelis key from stdin, verify it at Poelis, and store it as the STAGED version for the next rotation.',
     )
     .argument('<secret>', 'secret name or ARN of a Poelis secret')
-    .option('--name <keyName>', "the key's name in the Poelis web app (named in the revoke notice)")
+    .option(
+      '--name <keyName>',
+      "the key's name in the Poelis web app (named in the revoke notice)",
+      keyNameArgument,
+    )
     .addOption(jsonOption())
     .addHelpText(
       'after',
@@ -159,13 +191,6 @@ function buildProgram(
     );
 
   return program;
-}
-
-function positiveNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0)
-    throw new InvalidArgumentError('must be a positive number of seconds');
-  return parsed;
 }
 
 function jsonOption(): Option {

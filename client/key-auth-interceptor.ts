@@ -20,7 +20,9 @@ export interface KeyAuthInterceptorOptions {
 /**
  * An undici interceptor that sends `Authorization: Bearer <key>` with the reader's key, and
  * on a 401 gets a replacement key (see {@link KeyReader.replaceRejectedKey}) and sends the
- * request once more. A second 401 reaches the caller as the response it is.
+ * request once more. A second 401 reaches the caller as the response it is. A storm of 401s on
+ * a key the secret still holds costs one read per backoff window, not one per wave of requests
+ * (see {@link KeyReaderOptions.rejectedKeyBackoff}).
  *
  * Only requests whose body can be sent twice are retried: no body, a string or a
  * `Uint8Array`/`Buffer`. With a stream, iterable or `FormData` body the 401 reaches the

@@ -5,6 +5,11 @@
 export class SingleFlight<T> {
   #running: Promise<T> | undefined;
 
+  /** The run in progress, if any. */
+  public get current(): Promise<T> | undefined {
+    return this.#running;
+  }
+
   /** Joins the run in progress, or starts `task` if there is none. */
   public run(task: () => Promise<T>): Promise<T> {
     this.#running ??= task().finally(() => {

@@ -29,10 +29,26 @@ export interface KeyReaderOptions {
    */
   readonly onRotate?: (rotation: KeyRotation) => void;
   /**
-   * Clock used for cache expiry, in epoch milliseconds.
+   * How soon a 401 may re-read the secret again when the last such read found the same key (the
+   * vendor rejects a key the secret still holds: revoked by hand, or a rotation not finished).
+   * The first 401 reads at once; each read that returns the rejected key again, or fails, doubles
+   * the wait from `initialMs` up to `maxMs`, and the actual wait is drawn between half of it and
+   * all of it, so many processes do not read in step. Until then, a 401 on that key retries with
+   * it without a read (and ends in {@link KeyRejectedError}). A read that returns another key
+   * resets the wait. `refresh()` and reads for `maxAgeMs` are not delayed.
+   * @default { initialMs: 1_000, maxMs: 60_000 }
+   */
+  readonly rejectedKeyBackoff?: { readonly initialMs?: number; readonly maxMs?: number };
+  /**
+   * Clock used for cache expiry and the 401 backoff, in epoch milliseconds.
    * @default Date.now
    */
   readonly now?: () => number;
+  /**
+   * Source of the backoff's jitter, in [0, 1).
+   * @default Math.random
+   */
+  readonly random?: () => number;
 }
 
 /** What {@link KeyReaderOptions.onRotate} receives. Carries version ids only, never keys. */
@@ -62,7 +78,9 @@ export interface KeyReader {
   /**
    * The key to retry with after the vendor rejected `rejectedKey`: re-reads the secret if
    * the key in memory is still the rejected one, otherwise returns the newer key in memory.
-   * Many requests rejected together therefore cause one read, not one each.
+   * Many requests rejected together therefore cause one read, not one each; and while reads
+   * keep returning the rejected key, further reads wait for a growing, jittered backoff
+   * ({@link KeyReaderOptions.rejectedKeyBackoff}), during which the rejected key is returned.
    */
   replaceRejectedKey(rejectedKey: string): Promise<string>;
 

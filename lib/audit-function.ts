@@ -15,7 +15,7 @@ import {
   auditIntervalMinutes,
   auditScheduleProblem,
   DEFAULT_AUDIT_SCHEDULE,
-  DEFAULT_ALLOWED_ORIGINS,
+  allowedOriginsSetting,
 } from './config';
 import type { RotatedSecretReference } from './rotation-function';
 import type { RotationKey } from './rotation-key';
@@ -45,10 +45,11 @@ export interface AuditFunctionProps {
   readonly code?: lambda.Code;
 
   /**
-   * Origins the function may call (`ROTATOR_ALLOWED_ORIGINS`).
-   * @default - https://app.polytomic.com and https://api.poelis.com
+   * Each vendor's origins (`ROTATOR_ALLOWED_ORIGINS`), by provider name: a secret's keys go only
+   * to its own vendor's. A vendor not named keeps its default origins.
+   * @default - each provider's defaultOrigins (https://app.polytomic.com, https://api.poelis.com)
    */
-  readonly allowedOrigins?: readonly string[];
+  readonly allowedOrigins?: Readonly<Record<string, readonly string[]>>;
 
   /**
    * Lets the function call plain `http://` origins on loopback (`ROTATOR_ALLOW_LOOPBACK_HTTP`):
@@ -157,7 +158,10 @@ export class AuditFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
       environment: {
-        [FunctionEnv.AllowedOrigins]: (props.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS).join(','),
+        [FunctionEnv.AllowedOrigins]: allowedOriginsSetting(
+          props.allowedOrigins,
+          props.allowLoopbackHttp === true,
+        ),
         ...(props.allowLoopbackHttp === true ? { [FunctionEnv.AllowLoopbackHttp]: 'true' } : {}),
         [FunctionEnv.NotifyTopicArn]: props.notificationTopic.topicArn,
         [FunctionEnv.ExpectedKmsKeyArn]: rotationKey.keyArn,

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Duration } from 'aws-cdk-lib';
-import { DEFAULT_ALLOWED_ORIGINS } from '../lambda/http/origin-policy';
+import {
+  formatProviderOrigins,
+  originProblem,
+  OriginSettingError,
+  parseProviderOrigins,
+} from '../lambda/http/origin-policy';
 import {
   parseCronExpression,
   parseRateExpression,
@@ -9,6 +14,8 @@ import {
 } from '../lambda/shared/contracts';
 import {
   BUILT_IN_PROVIDER_NAMES as PROVIDERS,
+  builtInProviders,
+  defaultOriginsOf,
   type BuiltInProviderName as Provider,
 } from '../lambda/providers/registry';
 import { REVOKE_POLICIES, type RevokePolicy } from '../lambda/shared/secret';
@@ -20,6 +27,31 @@ export {
 } from '../lambda/providers/registry';
 export { REVOKE_POLICIES, type RevokePolicy } from '../lambda/shared/secret';
 export { DEFAULT_ALLOWED_ORIGINS } from '../lambda/http/origin-policy';
+
+/** Each built-in vendor's origins when the config names none: its provider's defaultOrigins. */
+export const DEFAULT_PROVIDER_ORIGINS = defaultOriginsOf(builtInProviders) as Readonly<
+  Record<Provider, readonly string[]>
+>;
+
+/**
+ * The ROTATOR_ALLOWED_ORIGINS value of a function construct: `origins` over the vendors' defaults,
+ * checked as the function will check it at load, so a bad construct prop fails synth instead.
+ */
+export function allowedOriginsSetting(
+  origins: Readonly<Record<string, readonly string[]>> | undefined,
+  allowLoopbackHttp: boolean,
+): string {
+  const setting = formatProviderOrigins({ ...DEFAULT_PROVIDER_ORIGINS, ...origins });
+  try {
+    parseProviderOrigins(setting, DEFAULT_PROVIDER_ORIGINS, allowLoopbackHttp);
+  } catch (error) {
+    if (error instanceof OriginSettingError) {
+      throw new ConfigError('allowedOrigins', [`allowedOrigins: ${error.message}`]);
+    }
+    throw error;
+  }
+  return setting;
+}
 
 /** A secret replica in another region, encrypted with a customer-managed key of that region. */
 export interface ReplicaConfig {
@@ -64,7 +96,8 @@ export interface AuditScheduleConfig {
 /** The whole deployment, validated. */
 export interface RotatorConfig {
   readonly stackName: string;
-  readonly allowedOrigins: readonly string[];
+  /** Each vendor's origins (`ROTATOR_ALLOWED_ORIGINS`): a secret's keys go only to its own vendor's. */
+  readonly allowedOrigins: Readonly<Record<Provider, readonly string[]>>;
   /**
    * Lets the functions call `http://` origins on 127.0.0.1 or localhost (a local world's vendor
    * simulators); a loopback origin without a port allows every port. Never needed on AWS.
@@ -94,10 +127,6 @@ const SECRET_ARN =
   /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9-]+$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const ORIGIN = /^https:\/\/[a-z0-9.-]+(:\d{1,5})?$/;
-/** With `allowLoopbackHttp`: also plain http to this machine (a local world's simulators). */
-const ORIGIN_OR_LOOPBACK_HTTP =
-  /^(https:\/\/[a-z0-9.-]+|http:\/\/(127\.0\.0\.1|localhost))(:\d{1,5})?$/;
 const WINDOW = /^(\d+)h$/;
 /** A cron field that fires at one fixed minute or hour. */
 const FIXED_CRON_FIELD = /^\d{1,2}$/;
@@ -419,6 +448,68 @@ function readPartnerKey(reader: ConfigReader, value: unknown): PartnerKeyConfig 
     : { kind: 'created', secretName, readerRoleArns: [...new Set(readerRoleArns)] };
 }
 
+const ALLOWED_ORIGINS_EXAMPLE =
+  '{"polytomic": ["https://app.polytomic.com"], "poelis": ["https://api.poelis.com"]}';
+
+/**
+ * `allowedOrigins`: origin lists by vendor; a vendor not named keeps its default origins. An
+ * origin belongs to one vendor (loopback aside, where a local world's simulators share a host),
+ * and problems never quote an entry, which could hold credentials.
+ */
+function readAllowedOrigins(
+  reader: ConfigReader,
+  value: unknown,
+  allowLoopbackHttp: boolean,
+): Record<Provider, readonly string[]> {
+  const origins: Record<Provider, readonly string[]> = { ...DEFAULT_PROVIDER_ORIGINS };
+  if (value === undefined) return origins;
+  if (!isObject(value)) {
+    reader.fail(
+      'allowedOrigins',
+      Array.isArray(value)
+        ? `must name each vendor's origins, such as ${ALLOWED_ORIGINS_EXAMPLE}: one shared list would let a secret send its keys to another vendor's origin`
+        : `must be an object of origin lists by vendor, such as ${ALLOWED_ORIGINS_EXAMPLE}`,
+    );
+    return origins;
+  }
+  const owners = new Map<string, string>();
+  for (const [provider, list] of Object.entries(value)) {
+    const field = `allowedOrigins.${PROVIDERS.includes(provider as Provider) ? provider : '<key>'}`;
+    if (!PROVIDERS.includes(provider as Provider)) {
+      reader.fail(field, `names no vendor: use ${PROVIDERS.map((p) => `"${p}"`).join(', ')}`);
+      continue;
+    }
+    if (!Array.isArray(list) || list.length === 0) {
+      reader.fail(field, 'must be a non-empty list of origins');
+      continue;
+    }
+    list.forEach((entry: unknown, index) => {
+      const at = `${field}[${index}]`;
+      const problem =
+        typeof entry === 'string'
+          ? originProblem(entry, allowLoopbackHttp)
+          : 'must be a string such as "https://app.polytomic.com"';
+      if (problem !== undefined) {
+        reader.fail(
+          at,
+          problem.startsWith('uses plain http') ? `${problem} (allowLoopbackHttp)` : problem,
+        );
+        return;
+      }
+      const origin = entry as string;
+      const owner = owners.get(origin);
+      const loopback = origin.startsWith('http://');
+      if (owner === provider) reader.fail(at, 'is listed twice');
+      else if (owner !== undefined && !loopback) {
+        reader.fail(at, `is also ${owner}'s origin: an origin belongs to one vendor`);
+      }
+      owners.set(origin, provider);
+    });
+    origins[provider as Provider] = list as string[];
+  }
+  return origins;
+}
+
 /**
  * Validates an untyped config document (for example parsed JSON) and returns the typed config.
  * @throws ConfigError listing every problem found, each prefixed with the field it concerns.
@@ -451,19 +542,7 @@ export function parseRotatorConfig(raw: unknown, source = 'config'): RotatorConf
   if (raw.allowLoopbackHttp !== undefined && typeof raw.allowLoopbackHttp !== 'boolean') {
     reader.fail('allowLoopbackHttp', 'must be true or false');
   }
-  const allowedOrigins =
-    raw.allowedOrigins === undefined
-      ? [...DEFAULT_ALLOWED_ORIGINS]
-      : reader.list(raw.allowedOrigins, 'allowedOrigins', (v, f) =>
-          allowLoopbackHttp
-            ? reader.string(
-                v,
-                f,
-                ORIGIN_OR_LOOPBACK_HTTP,
-                'is not an https origin or an http origin on 127.0.0.1 or localhost',
-              )
-            : reader.string(v, f, ORIGIN, 'is not an https origin (scheme and host, no path)'),
-        );
+  const allowedOrigins = readAllowedOrigins(reader, raw.allowedOrigins, allowLoopbackHttp);
   const reservedConcurrency =
     raw.reservedConcurrency === undefined
       ? DEFAULT_RESERVED_CONCURRENCY
@@ -495,9 +574,6 @@ export function parseRotatorConfig(raw: unknown, source = 'config'): RotatorConf
   }
   if (partnerKey?.kind === 'created' && seen.has(partnerKey.secretName)) {
     reader.fail('partnerKey.secretName', `"${partnerKey.secretName}" is also a managed secret`);
-  }
-  if (allowedOrigins.length === 0 && reader.problems.length === 0) {
-    reader.fail('allowedOrigins', 'must list at least one origin');
   }
   if (
     reader.problems.length > 0 ||

@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { FunctionEnv, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/shared/contracts';
-import { DEFAULT_ALLOWED_ORIGINS } from './config';
+import { allowedOriginsSetting } from './config';
 import type { RotationKey } from './rotation-key';
 
 // The functions publish under these names, so lambda/shared/contracts defines them.
@@ -44,10 +44,11 @@ export interface RotationFunctionProps {
   readonly code?: lambda.Code;
 
   /**
-   * Origins the function may call (`ROTATOR_ALLOWED_ORIGINS`).
-   * @default - https://app.polytomic.com and https://api.poelis.com
+   * Each vendor's origins (`ROTATOR_ALLOWED_ORIGINS`), by provider name: a secret's keys go only
+   * to its own vendor's. A vendor not named keeps its default origins.
+   * @default - each provider's defaultOrigins (https://app.polytomic.com, https://api.poelis.com)
    */
-  readonly allowedOrigins?: readonly string[];
+  readonly allowedOrigins?: Readonly<Record<string, readonly string[]>>;
 
   /**
    * Lets the function call plain `http://` origins on loopback (`ROTATOR_ALLOW_LOOPBACK_HTTP`):
@@ -113,7 +114,10 @@ export class RotationFunction extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
       environment: {
-        [FunctionEnv.AllowedOrigins]: (props.allowedOrigins ?? DEFAULT_ALLOWED_ORIGINS).join(','),
+        [FunctionEnv.AllowedOrigins]: allowedOriginsSetting(
+          props.allowedOrigins,
+          props.allowLoopbackHttp === true,
+        ),
         ...(props.allowLoopbackHttp === true ? { [FunctionEnv.AllowLoopbackHttp]: 'true' } : {}),
         [FunctionEnv.RequireCustomerManagedKey]: 'true',
         [FunctionEnv.NotifyTopicArn]: props.notificationTopic.topicArn,

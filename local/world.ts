@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatProviderOrigins } from '../lambda/http/origin-policy';
 import { FunctionEnv, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/shared/contracts';
 import { startAwsEmulator, type AwsEmulator } from './aws';
 import { LambdaRunner, type BundledFunctionDefinition } from './aws/lambda-runner';
@@ -112,7 +113,11 @@ export async function startLocalWorld(options: LocalWorldOptions = {}): Promise<
   const urls: LocalWorldUrls = { aws: aws.url, polytomic: polytomic.url, poelis: poelis.url };
 
   const rotationEnvironment = (extra: Record<string, string> = {}): Record<string, string> => ({
-    [FunctionEnv.AllowedOrigins]: [polytomic.url, poelis.url].join(','),
+    // Each vendor's keys reach only its own simulator.
+    [FunctionEnv.AllowedOrigins]: formatProviderOrigins({
+      polytomic: [polytomic.url],
+      poelis: [poelis.url],
+    }),
     [FunctionEnv.AllowLoopbackHttp]: 'true',
     [FunctionEnv.ServiceName]: SERVICE_NAME,
     [FunctionEnv.MetricsNamespace]: METRICS_NAMESPACE,

@@ -4,7 +4,7 @@ import { KeyRejectedError } from '../../lambda/providers/errors';
 import type { KeyChangeContext, KeyProvider } from '../../lambda/providers/provider';
 import { describeError } from '../../lambda/shared/errors';
 import { describeKey } from '../../lambda/shared/key-reference';
-import { STAGED_LABEL, type RotatedSecret } from '../../lambda/shared/secret';
+import { SecretFormatError, STAGED_LABEL, type RotatedSecret } from '../../lambda/shared/secret';
 import { providersOf, type CliDependencies } from '../dependencies';
 import { CliError } from '../errors';
 import { ExitCode } from '../exit-codes';
@@ -80,6 +80,7 @@ export async function recoverCommand(
   );
   const pendingKey = state.versions.find((v) => v.versionId === pendingId);
   const recovery = await planRecovery(deps, store, state, pendingId, current);
+  const unusableStaged = await unusableStagedVersion(store, state, providers.providerOf(current));
 
   out(`${colors.bold(secretId)}: a rotation stopped before finishing.`);
   out(
@@ -100,7 +101,14 @@ export async function recoverCommand(
     );
   }
   out(
-    `Recovery will:\n${planLines(recovery, pendingId)
+    `Recovery will:\n${[
+      ...planLines(recovery, pendingId),
+      ...(unusableStaged === undefined
+        ? []
+        : [
+            `remove STAGED from version ${unusableStaged.versionId}: its value is not a usable key (${unusableStaged.reason}), so every rotation would fail on it`,
+          ]),
+    ]
       .map((line) => `  - ${line}`)
       .join('\n')}`,
   );
@@ -123,8 +131,15 @@ export async function recoverCommand(
     stagedKey?.fingerprint !== undefined &&
     stagedKey.fingerprint === pendingKey?.fingerprint;
   if (clearStaged) await store.removeLabel(state.arn, STAGED_LABEL, stagedId);
+  const unusableStagedCleared =
+    !clearStaged && unusableStaged !== undefined && unusableStaged.versionId === stagedId;
+  if (unusableStagedCleared) await store.removeLabel(state.arn, STAGED_LABEL, stagedId);
+  const restage = unusableStagedCleared
+    ? `STAGED held no usable key and was cleared: if it was meant to be a new key, stage it again with \`api-key-rotator stage ${secretId}\` (which strips a trailing line break), or revoke it where it was created.`
+    : undefined;
 
   const manualAction = recovery.kind === 'manual' ? recovery.instruction : undefined;
+  const actions = [manualAction, restage].filter((action) => action !== undefined);
   if (options.json) {
     writeJson(deps.io, {
       secretId,
@@ -136,16 +151,40 @@ export async function recoverCommand(
           ? null
           : { fingerprint: pendingKey.fingerprint, keyName: pendingKey.keyName ?? null },
       recovery: recovery.kind,
-      stagedCleared: clearStaged,
-      manualAction: manualAction ?? null,
+      stagedCleared: clearStaged || unusableStagedCleared,
+      manualAction: actions.length === 0 ? null : actions.join(' '),
     });
     return ExitCode.Ok;
   }
   out(
     `${colors.green('Recovered')}: AWSPENDING cleared from version ${pendingId}${clearStaged ? ' (and STAGED, which held the same key)' : ''}. The next rotation can run.`,
   );
-  if (manualAction !== undefined) out(colors.yellow(`Now: ${manualAction}`));
+  for (const action of actions) out(colors.yellow(`Now: ${action}`));
   return ExitCode.Ok;
+}
+
+/**
+ * The STAGED version, when its value is not a key the provider's staging accepts (a control
+ * character, a key of another shape): every rotation would fail on it, so recover clears it.
+ */
+async function unusableStagedVersion(
+  store: SecretsStore,
+  state: SecretState,
+  provider: KeyProvider,
+): Promise<{ versionId: string; reason: string } | undefined> {
+  const staged = state.versions.find(
+    (v) => v.labels.includes(STAGED_LABEL) && !v.labels.includes(AWSCURRENT),
+  );
+  if (staged === undefined || provider.staging === undefined) return undefined;
+  try {
+    const text = await store.findValue(state.arn, { versionId: staged.versionId });
+    if (text === undefined) return { versionId: staged.versionId, reason: 'it has no value' };
+    provider.staging.parseStagedKey(text);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof SecretFormatError)) throw error;
+    return { versionId: staged.versionId, reason: describeError(error).message };
+  }
 }
 
 /** Asks the secret's provider how its orphaned pending key is disposed of. */

@@ -7,6 +7,7 @@ import {
 import { readSecretMetadata, versionById } from '../../lambda/aws/secret-metadata';
 import { AWSCURRENT, AWSPENDING, SecretsStore } from '../../lambda/aws/secrets';
 import { describeError } from '../../lambda/shared/errors';
+import { printable } from '../../lambda/shared/printable';
 import { providersOf, type CliDependencies } from '../dependencies';
 import { CliError, toCliError } from '../errors';
 import { ExitCode } from '../exit-codes';
@@ -63,7 +64,7 @@ export async function rotateCommand(
       break;
     default:
       deps.io.stdout.write(
-        `${colors.red(result.outcome === 'failed' ? 'Failed' : 'Timed out')}: ${result.reason}\n`,
+        `${colors.red(result.outcome === 'failed' ? 'Failed' : 'Timed out')}: ${printable(result.reason)}\n`,
       );
   }
   return exitCode;

@@ -124,10 +124,18 @@ async function readStagedKey(
   const typed = await readSecretLine(deps.io.stdin);
   if (deps.io.stdin.isTTY === true) deps.io.stderr.write('\n');
   if (typed === undefined) throw new CliError('Cancelled: nothing was staged.', ExitCode.Usage);
-  const apiKey = typed.trim();
+  // One trailing line break is the end of the line (a key file saved with CRLF); spaces are
+  // copy-paste residue. Any other control character is refused below, never sent on.
+  const apiKey = typed.replace(/(?:\r\n|\r|\n)$/, '').replace(/^ +| +$/g, '');
   if (apiKey === '') {
     throw new CliError(
       `No key on stdin. Pipe the new key in, e.g. \`pbpaste | api-key-rotator stage ${secretId} --name "<key name>"\`; keys are never taken as arguments.`,
+      ExitCode.Usage,
+    );
+  }
+  if (/\p{Cc}/u.test(apiKey)) {
+    throw new CliError(
+      `The key on stdin contains a control character (a tab, a line break inside it, or another invisible character): nothing was staged. Copy the whole key again from ${staging.createKeyIn}, or remove the character from the file it comes from.`,
       ExitCode.Usage,
     );
   }

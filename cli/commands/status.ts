@@ -4,6 +4,7 @@ import { toCliError } from '../errors';
 import { ExitCode, worstExitCode } from '../exit-codes';
 import { colorsFor } from '../io';
 import { listManagedSecrets } from '../managed-secrets';
+import { printable } from '../../lambda/shared/printable';
 import { describeKeyVersion, formatDate, renderTable, writeJson } from '../output';
 import type { RotationAttempt } from '../rotation-history';
 import { readSecretState, type SecretState } from '../secret-state';
@@ -43,12 +44,22 @@ export async function statusCommand(
   const colors = colorsFor(deps.io.stdout, deps.env);
   const rows = entries.map((entry): string[] => {
     if ('error' in entry)
-      return [entry.secretId, colors.red(entry.error.message), '', '', '', '', '', '', ''];
+      return [
+        printable(entry.secretId),
+        colors.red(printable(entry.error.message)),
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+        '',
+      ];
     const { state } = entry;
     const failure = lastFailure(entry.attempts);
     return [
-      state.name,
-      state.provider ?? colors.red('unreadable'),
+      printable(state.name),
+      printable(state.provider ?? '') || colors.red('unreadable'),
       state.versions.map(describeKeyVersion).join('\n'),
       formatDate(state.lastRotated),
       state.rotationEnabled ? formatDate(state.nextRotation) : colors.yellow('rotation off'),
@@ -69,7 +80,9 @@ export async function statusCommand(
         : failure === undefined
           ? '-'
           : colors.red(
-              `${failure.startedAt} ${failure.failure?.step}: ${failure.failure?.errorType}: ${failure.failure?.errorMessage}`,
+              printable(
+                `${failure.startedAt} ${failure.failure?.step}: ${failure.failure?.errorType}: ${failure.failure?.errorMessage}`,
+              ),
             ),
     ];
   });

@@ -1,6 +1,7 @@
 import { auditSecret, type AuditFinding } from '../../lambda/audit/checks';
 import { SecretsStore } from '../../lambda/aws/secrets';
 import { describeKey } from '../../lambda/shared/key-reference';
+import { printable } from '../../lambda/shared/printable';
 import { providersOf, type CliDependencies } from '../dependencies';
 import { ExitCode, worstExitCode } from '../exit-codes';
 import { colorsFor, type Colors } from '../io';
@@ -49,7 +50,12 @@ export async function verifyCommand(
   deps.io.stdout.write(
     renderTable(
       ['Check', 'Outcome', 'Key', 'Details'],
-      findings.map((found) => [found.check, paint(colors, found), keyOf(found), found.message]),
+      findings.map((found) => [
+        found.check,
+        paint(colors, found),
+        keyOf(found),
+        printable(found.message),
+      ]),
       colors,
       [null, null, null, 70],
     ),

@@ -1,5 +1,8 @@
+import type { ProviderRegistry } from '../providers/registry';
 import {
   ConfigurationError,
+  readMatching,
+  readSetting,
   readSharedFunctionConfig,
   type SharedFunctionConfig,
 } from '../rotation/config';
@@ -30,35 +33,53 @@ export interface AuditConfig {
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 
-export function readAuditConfig(env: NodeJS.ProcessEnv): AuditConfig {
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[A-Za-z0-9-]{1,128}$/;
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+/**
+ * Reads the audit function's settings; throws {@link ConfigurationError} naming a bad variable.
+ * @param providers the providers whose origins ROTATOR_ALLOWED_ORIGINS may name (and default)
+ */
+export function readAuditConfig(env: NodeJS.ProcessEnv, providers?: ProviderRegistry): AuditConfig {
   return {
-    rotator: readSharedFunctionConfig(env),
-    expectedKmsKeyArn: readOptional(env[FunctionEnv.ExpectedKmsKeyArn]),
-    continuationTopicArn: readOptional(env[FunctionEnv.AuditContinuationTopicArn]),
+    rotator: readSharedFunctionConfig(env, providers),
+    expectedKmsKeyArn: readMatching(
+      env,
+      FunctionEnv.ExpectedKmsKeyArn,
+      KMS_KEY_ARN,
+      'a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)',
+    ),
+    continuationTopicArn: readMatching(
+      env,
+      FunctionEnv.AuditContinuationTopicArn,
+      SNS_TOPIC_ARN,
+      'an SNS topic ARN',
+    ),
     scheduleIntervalMs:
-      readPositiveInteger(env, FunctionEnv.AuditIntervalMinutes, 24 * 60) * MINUTE_MS,
-    concurrency: readPositiveInteger(env, FunctionEnv.AuditConcurrency, 4),
-    vendorConcurrency: readPositiveInteger(env, FunctionEnv.AuditVendorConcurrency, 1),
+      readWholeNumber(env, FunctionEnv.AuditIntervalMinutes, 24 * 60, 366 * 24 * 60) * MINUTE_MS,
+    concurrency: readWholeNumber(env, FunctionEnv.AuditConcurrency, 4, 64),
+    vendorConcurrency: readWholeNumber(env, FunctionEnv.AuditVendorConcurrency, 1, 16),
     overdueGraceMs:
-      readPositiveInteger(
+      readWholeNumber(
         env,
         FunctionEnv.AuditOverdueGraceHours,
         DEFAULT_OVERDUE_GRACE_MS / HOUR_MS,
+        366 * 24,
       ) * HOUR_MS,
   };
 }
 
-function readPositiveInteger(env: NodeJS.ProcessEnv, variable: string, fallback: number): number {
-  const text = readOptional(env[variable]);
+/** A whole number from 1 to `max`, in plain decimal digits (no sign, exponent or hex). */
+function readWholeNumber(
+  env: NodeJS.ProcessEnv,
+  variable: string,
+  fallback: number,
+  max: number,
+): number {
+  const expected = `a whole number from 1 to ${max}`;
+  const text = readSetting(env, variable, expected);
   if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new ConfigurationError(variable, 'a positive whole number');
-  }
+  const value = /^\d{1,9}$/.test(text) ? Number(text) : NaN;
+  if (!(value >= 1 && value <= max)) throw new ConfigurationError(variable, expected);
   return value;
-}
-
-function readOptional(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }

@@ -4,6 +4,7 @@ import type { Notifier } from '../aws/notifications';
 import { AuditMetric, type AuditMetricName } from '../shared/contracts';
 import { describeError } from '../shared/errors';
 import { describeKey } from '../shared/key-reference';
+import { printable, snsSubject } from '../shared/printable';
 import type { AuditCheck, AuditFinding, AuditOutcome } from './findings';
 
 const METRIC_OF: Readonly<Record<AuditOutcome, AuditMetricName>> = {
@@ -77,6 +78,7 @@ export class AuditReporter {
       found.keyFingerprint === undefined
         ? undefined
         : describeKey({ fingerprint: found.keyFingerprint, keyName: found.keyName });
+    // Each line is made printable on its own: a newline inside a value cannot forge a line.
     const lines = [
       found.message,
       '',
@@ -84,10 +86,10 @@ export class AuditReporter {
       `Check: ${found.check}`,
       ...(key === undefined ? [] : [`Key: ${key}`]),
       'The daily audit repeats this notice while the finding lasts.',
-    ];
+    ].map(printable);
     try {
       await this.notifier.notify(
-        `api-key-rotator audit: ${found.check} failed for ${found.secretName}`,
+        snsSubject(`api-key-rotator audit: ${found.check} failed for ${found.secretName}`),
         lines.join('\n'),
       );
       this.notifiedCount += 1;

@@ -1,4 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { snsSubject } from '../shared/printable';
 
 /** Tells operators something needs a human: a Poelis key to revoke, a failed revocation. */
 export interface Notifier {
@@ -13,11 +14,11 @@ export class SnsNotifier implements Notifier {
   ) {}
 
   async notify(subject: string, message: string): Promise<void> {
-    // SNS caps subjects at 100 characters.
+    // SNS refuses a subject that is not short, single-line ASCII: the message would be lost.
     await this.sns.send(
       new PublishCommand({
         TopicArn: this.topicArn,
-        Subject: subject.slice(0, 100),
+        Subject: snsSubject(subject),
         Message: message,
       }),
     );

@@ -1,7 +1,13 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { RedirectRefusedError, ResponseTooLargeError, VendorUnavailableError } from './errors';
-import { assertOriginAllowed, type OriginPolicy } from './origin-policy';
+import {
+  assertRequestAllowed,
+  requestOwner,
+  type OriginPolicy,
+  type ProviderOriginPolicy,
+} from './origin-policy';
 import { backoffDelayMs, isRetryableError, isRetryableStatus, rateLimitDelayMs } from './retry';
+import { quoteUntrusted } from '../shared/untrusted-text';
 
 /** Where the client reports each attempt; the Powertools Logger fits. */
 export interface RequestLog {
@@ -22,11 +28,21 @@ export interface HttpResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: string;
+  /** The vendor's request id, safe to print: capped, printable ASCII, credentials redacted. */
   readonly requestId: string | undefined;
+  /**
+   * Vendor text from this response (an id, an error message) made safe to quote: the
+   * credentials this request sent are redacted. Absent on responses not made by the client.
+   */
+  readonly quote?: (text: string, maxLength?: number) => string;
 }
 
 export interface HttpClientOptions {
-  readonly policy: OriginPolicy;
+  /**
+   * Where requests may go: one list for every request, or each provider's own origins for the
+   * requests bound to that provider (the functions' policy).
+   */
+  readonly policy: OriginPolicy | ProviderOriginPolicy;
   /** Defaults to an undici Agent owned by the client; tests pass a MockAgent. */
   readonly dispatcher?: Dispatcher;
   readonly log?: RequestLog;
@@ -75,7 +91,7 @@ export class HttpClient {
   }
 
   async request(req: HttpRequest): Promise<HttpResponse> {
-    assertOriginAllowed(req.url, this.options.policy);
+    assertRequestAllowed(req.url, this.options.policy, requestOwner(req));
     const origin = req.url.origin;
     // DELETE is idempotent by HTTP's definition: a repeat finds the resource already gone.
     const repeatable =
@@ -125,9 +141,14 @@ export class HttpClient {
       bodyTimeout: timeoutMs,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const requestId = REQUEST_ID_HEADERS.map((name) => response.headers[name]).find(
+    // A vendor or proxy may reflect the Authorization header; this request's is redacted.
+    const secrets = credentialsOf(req.headers);
+    const quote = (text: string, maxLength?: number): string =>
+      quoteUntrusted(text, { secrets, maxLength });
+    const rawRequestId = REQUEST_ID_HEADERS.map((name) => response.headers[name]).find(
       (value): value is string => typeof value === 'string',
     );
+    const requestId = rawRequestId === undefined ? undefined : quote(rawRequestId);
     this.options.log?.info('vendor request', {
       method: req.method,
       origin: req.url.origin,
@@ -142,7 +163,7 @@ export class HttpClient {
       throw new RedirectRefusedError(response.statusCode, requestId);
     }
     const body = await readCapped(response.body, this.maxResponseBytes);
-    return { status: response.statusCode, headers: response.headers, body, requestId };
+    return { status: response.statusCode, headers: response.headers, body, requestId, quote };
   }
 
   private async waitBeforeRetry(
@@ -187,6 +208,15 @@ async function readCapped(body: Dispatcher.ResponseData['body'], limit: number):
 
 function hasHeader(headers: Readonly<Record<string, string>> | undefined, name: string): boolean {
   return Object.keys(headers ?? {}).some((key) => key.toLowerCase() === name);
+}
+
+/** The request's Authorization header value and the credential inside it, non-empty. */
+function credentialsOf(headers: Readonly<Record<string, string>> | undefined): string[] {
+  const values = Object.entries(headers ?? {})
+    .filter(([name]) => name.toLowerCase() === 'authorization')
+    .map(([, value]) => value.trim());
+  const credentials = values.map((value) => value.replace(/^\S+\s+/, ''));
+  return [...values, ...credentials].filter((value) => value !== '');
 }
 
 function describeError(error: unknown): string {

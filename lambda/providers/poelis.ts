@@ -1,6 +1,7 @@
 import { describeKey, type KeyReference } from '../shared/key-reference';
 import { fingerprint } from '../shared/fingerprint';
 import {
+  assertKeyName,
   optionalString,
   parseStagedKeyEnvelope,
   SecretFormatError,
@@ -50,11 +51,13 @@ const poelisStaging: KeyStaging<PoelisSecret> = {
 export const poelisProvider: KeyProvider<PoelisSecret> = {
   name: 'poelis',
   displayName: 'Poelis',
+  defaultOrigins: [POELIS_DEFAULT_BASE_URL],
   staging: poelisStaging,
 
   parseSecret(envelope) {
     assertPoelisKey(envelope.apiKey, 'apiKey');
-    optionalString(envelope, 'keyName');
+    const keyName = optionalString(envelope, 'keyName');
+    if (keyName !== undefined) assertKeyName(keyName, 'keyName');
     return { ...envelope, provider: 'poelis' };
   },
 

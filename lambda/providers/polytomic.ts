@@ -1,5 +1,8 @@
 import { fingerprint } from '../shared/fingerprint';
+import { describeError } from '../shared/errors';
 import {
+  assertHeaderSafe,
+  headerUnsafeReason,
   optionalString,
   parseJsonObject,
   requiredId,
@@ -10,7 +13,13 @@ import {
 } from '../shared/secret';
 import { IdentityMismatchError, PartnerKeyMissingError, VendorResponseError } from './errors';
 import type { KeyChangeContext, KeyProvider, Revocation } from './provider';
-import { assertKeyAccepted, assertSuccess, parseJsonBody, stringAt } from './vendor-response';
+import {
+  assertKeyAccepted,
+  assertSuccess,
+  parseJsonBody,
+  quoteVendorText,
+  stringAt,
+} from './vendor-response';
 
 /** A Polytomic secret: a user's key, minted by the partner key. */
 export interface PolytomicSecret extends RotatedSecret {
@@ -27,6 +36,8 @@ export interface PolytomicSecret extends RotatedSecret {
 
 export const POLYTOMIC_DEFAULT_BASE_URL = 'https://app.polytomic.com';
 export const POLYTOMIC_DEFAULT_API_VERSION = '2025-09-18';
+/** Polytomic versions are dates; anything longer is not one. */
+const MAX_API_VERSION_LENGTH = 64;
 
 /**
  * Polytomic: keys are issued per user by a partner key, one live key per user, and a forced
@@ -40,6 +51,7 @@ export const POLYTOMIC_DEFAULT_API_VERSION = '2025-09-18';
 export const polytomicProvider: KeyProvider<PolytomicSecret> = {
   name: 'polytomic',
   displayName: 'Polytomic',
+  defaultOrigins: [POLYTOMIC_DEFAULT_BASE_URL],
 
   parseSecret(envelope) {
     const secret: PolytomicSecret = {
@@ -53,7 +65,10 @@ export const polytomicProvider: KeyProvider<PolytomicSecret> = {
     if (standbyUserId === secret.userId) {
       throw new SecretFormatError('standbyUserId', 'must name a different user than "userId"');
     }
-    optionalString(envelope, 'apiVersion');
+    const apiVersion = optionalString(envelope, 'apiVersion');
+    if (apiVersion !== undefined) {
+      assertHeaderSafe(apiVersion, 'apiVersion', MAX_API_VERSION_LENGTH);
+    }
     optionalString(envelope, 'partnerKeySecretId');
     return secret;
   },
@@ -92,7 +107,8 @@ export const polytomicProvider: KeyProvider<PolytomicSecret> = {
       throw new IdentityMismatchError(
         fingerprint(secret.apiKey),
         `user ${secret.userId} in organization ${secret.organizationId}`,
-        `user ${actual.userId ?? '(none)'} in organization ${actual.organizationId ?? '(none)'}`,
+        // The vendor's ids are untrusted text: quoted (capped, escaped, keys redacted) before use.
+        `user ${quoteVendorText(response, actual.userId)} in organization ${quoteVendorText(response, actual.organizationId)}`,
       );
     }
   },
@@ -102,8 +118,7 @@ export const polytomicProvider: KeyProvider<PolytomicSecret> = {
     // single-user mode); the forced issue for that user already replaced their older key.
     const promotedUserId = replaced.standbyUserId ?? replaced.userId;
     if (target.userId === promotedUserId) return { kind: 'already-revoked' };
-    // A forced re-issue is the only revocation; its value is dropped here, never stored or logged.
-    await issueUserKey(replaced, target.userId, `${context.idempotencyKey}-revoke`, context);
+    await reissueUnseen(replaced, target.userId, `${context.idempotencyKey}-revoke`, context);
     return { kind: 'revoked' };
   },
 
@@ -140,14 +155,17 @@ export function parsePartnerKey(text: string): string {
   if (!text.trimStart().startsWith('{')) {
     const key = text.trim();
     if (key === '') throw new SecretFormatError('partnerKey', 'must be a non-empty string');
+    assertHeaderSafe(key, 'partnerKey');
     return key;
   }
-  return requiredString(parseJsonObject(text, 'partner key'), 'partnerKey');
+  const key = requiredString(parseJsonObject(text, 'partner key'), 'partnerKey');
+  assertHeaderSafe(key, 'partnerKey');
+  return key;
 }
 
 /**
- * Issues (force=true) a key for `userId`. The Idempotency-Key makes a retry after a lost
- * response return the same key instead of replacing it again.
+ * Issues (force=true) a key for `userId`. A value that cannot be stored or sent as a header is
+ * never returned: it is revoked by a second forced issue, whose value is dropped unseen.
  */
 async function issueUserKey(
   secret: PolytomicSecret,
@@ -155,6 +173,49 @@ async function issueUserKey(
   idempotencyKey: string,
   context: KeyChangeContext,
 ): Promise<string> {
+  const issued = await requestUserKey(secret, userId, idempotencyKey, context);
+  const reason = headerUnsafeReason(issued.apiKey);
+  if (reason === undefined) return issued.apiKey;
+  const problem = `the issued key ${reason}, so it is never stored`;
+  try {
+    await reissueUnseen(secret, userId, `${idempotencyKey}-refused`, context);
+  } catch (error) {
+    const { name, message } = describeError(error);
+    throw new VendorResponseError(
+      issued.operation,
+      `${problem}; revoking it (a forced re-issue for user ${userId}) failed too (${name}: ${message}), so it stays live at Polytomic until the next rotation re-issues that user's key`,
+      issued.status,
+      issued.requestId,
+    );
+  }
+  throw new VendorResponseError(
+    issued.operation,
+    `${problem}; it was revoked by a forced re-issue for user ${userId}`,
+    issued.status,
+    issued.requestId,
+  );
+}
+
+/** Revokes `userId`'s key: a forced re-issue, whose value is dropped here, never stored or logged. */
+async function reissueUnseen(
+  secret: PolytomicSecret,
+  userId: string,
+  idempotencyKey: string,
+  context: KeyChangeContext,
+): Promise<void> {
+  await requestUserKey(secret, userId, idempotencyKey, context);
+}
+
+/**
+ * POSTs a forced key issue for `userId`. The Idempotency-Key makes a retry after a lost
+ * response return the same key instead of replacing it again.
+ */
+async function requestUserKey(
+  secret: PolytomicSecret,
+  userId: string,
+  idempotencyKey: string,
+  context: KeyChangeContext,
+): Promise<{ apiKey: string; operation: string; status: number; requestId: string | undefined }> {
   const operation = `Polytomic key issue for user ${userId}`;
   const partnerKey = await readPartnerKey(secret, context);
   const path = `/api/organizations/${encodeURIComponent(secret.organizationId)}/users/${encodeURIComponent(userId)}/keys`;
@@ -177,7 +238,7 @@ async function issueUserKey(
       response.requestId,
     );
   }
-  return apiKey;
+  return { apiKey, operation, status: response.status, requestId: response.requestId };
 }
 
 async function readPartnerKey(secret: PolytomicSecret, context: KeyChangeContext): Promise<string> {

@@ -5,7 +5,8 @@ import type { VersionSelector } from '../aws/secrets';
 
 /** What verifying a key takes: HTTP, and a time by which the vendor must have answered. */
 export interface VerifyContext {
-  readonly http: HttpClient;
+  /** Reaches only the origins of the provider the registry bound the call to. */
+  readonly http: Pick<HttpClient, 'request'>;
   /** Epoch ms by which vendor calls must be over. */
   readonly deadline: number;
 }
@@ -87,6 +88,11 @@ export interface KeyProvider<S extends RotatedSecret = RotatedSecret> {
   readonly name: S['provider'];
   /** The vendor's name as people write it. */
   readonly displayName: string;
+  /**
+   * The only origins this provider's secrets' keys are sent to when the function's settings
+   * (ROTATOR_ALLOWED_ORIGINS) name none for it.
+   */
+  readonly defaultOrigins: readonly string[];
   /** Validates the vendor's fields of an envelope whose `provider` names this provider. */
   parseSecret(envelope: RotatedSecret): S;
   /** Names a key without revealing it: fingerprint, plus the vendor's key name if it has one. */

@@ -8,7 +8,8 @@ import {
 } from '../shared/secret';
 import { poelisProvider } from './poelis';
 import { polytomicProvider } from './polytomic';
-import type { KeyProvider } from './provider';
+import { bindToProvider } from '../http/origin-policy';
+import type { KeyProvider, VerifyContext } from './provider';
 
 /**
  * The providers a rotation, an audit or the CLI knows, keyed by the secret's `provider` field.
@@ -27,7 +28,7 @@ export class ProviderRegistry {
       if (this.byName.has(provider.name)) {
         throw new Error(`Provider "${provider.name}" is registered twice.`);
       }
-      this.byName.set(provider.name, provider);
+      this.byName.set(provider.name, boundToOwnOrigins(provider));
     }
   }
 
@@ -36,7 +37,10 @@ export class ProviderRegistry {
     return [...this.byName.keys()];
   }
 
-  /** The provider of a parsed secret (or of a provider name). */
+  /**
+   * The provider of a parsed secret (or of a provider name). Its vendor calls are bound to it:
+   * under the functions' per-provider origin policy they reach only its own origins.
+   */
   providerOf(secret: Pick<RotatedSecret, 'provider'> | string): KeyProvider {
     const name = typeof secret === 'string' ? secret : secret.provider;
     const provider = this.byName.get(name);
@@ -65,6 +69,34 @@ export class ProviderRegistry {
       ? { fingerprint: fingerprint(secret.apiKey) }
       : provider.keyReference(secret);
   }
+}
+
+/**
+ * `provider` whose issueKey, verifyIdentity and revokeKey make every request for `provider.name`,
+ * so a secret whose baseUrl names another vendor's origin never sends it this provider's keys.
+ */
+function boundToOwnOrigins<S extends RotatedSecret>(provider: KeyProvider<S>): KeyProvider<S> {
+  const bind = <C extends VerifyContext>(context: C): C => ({
+    ...context,
+    http: bindToProvider(context.http, provider.name),
+  });
+  // The prototype keeps every other member, getters and optional ones included.
+  const bound = Object.create(provider) as KeyProvider<S>;
+  return Object.assign(bound, {
+    issueKey: (current: S, context: Parameters<KeyProvider<S>['issueKey']>[1]) =>
+      provider.issueKey(current, bind(context)),
+    verifyIdentity: (secret: S, context: VerifyContext) =>
+      provider.verifyIdentity(secret, bind(context)),
+    revokeKey: (target: S, replaced: S, context: Parameters<KeyProvider<S>['revokeKey']>[2]) =>
+      provider.revokeKey(target, replaced, bind(context)),
+  });
+}
+
+/** Each registered provider's default origins, by name (the settings' defaults). */
+export function defaultOriginsOf(registry: ProviderRegistry): Record<string, readonly string[]> {
+  return Object.fromEntries(
+    registry.names.map((name) => [name, registry.providerOf(name).defaultOrigins]),
+  );
 }
 
 /** The `provider` of a secret the deployed function rotates. */

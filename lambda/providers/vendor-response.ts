@@ -1,5 +1,6 @@
 import type { HttpResponse } from '../http/client';
 import { fingerprint } from '../shared/fingerprint';
+import { quoteUntrusted, UNTRUSTED_ID_MAX_LENGTH } from '../shared/untrusted-text';
 import { KeyRejectedError, VendorResponseError } from './errors';
 
 /** Parses a vendor's JSON body, failing with the operation's name rather than a SyntaxError. */
@@ -24,6 +25,21 @@ export function stringAt(value: unknown, ...path: string[]): string | undefined 
     node = (node as Record<string, unknown>)[key];
   }
   return typeof node === 'string' ? node : undefined;
+}
+
+/**
+ * A field of the vendor's answer (an id, an error message), safe to put in a log line or an
+ * error: capped, printable ASCII, key-shaped tokens and the credentials the request sent
+ * redacted. A missing value is `(none)`. Compare the raw value; print only this.
+ */
+export function quoteVendorText(
+  response: HttpResponse,
+  value: string | undefined,
+  maxLength = UNTRUSTED_ID_MAX_LENGTH,
+): string {
+  if (value === undefined) return '(none)';
+  // A response the client did not make (a stub) has no credentials to redact; shapes still are.
+  return response.quote?.(value, maxLength) ?? quoteUntrusted(value, { maxLength });
 }
 
 /** A 401/403 means the vendor refused the key itself: name it by fingerprint. */

@@ -4,6 +4,7 @@ import type { Notifier } from '../aws/notifications';
 import { RotationMetric } from '../shared/contracts';
 import { describeError } from '../shared/errors';
 import { describeKey, type KeyReference } from '../shared/key-reference';
+import { printable, snsSubject } from '../shared/printable';
 import type { KeyProvider } from '../providers/provider';
 
 /**
@@ -58,8 +59,10 @@ export class RotationReporter {
     this.logger.warn('previous key must be revoked in the vendor web app', { keyToRevoke: key });
     const revokeKeyIn = provider.staging?.revokeKeyIn ?? `the ${provider.displayName} web app`;
     await this.notify(
-      `Revoke the old ${provider.displayName} key of ${secretId}`,
-      `Secret ${secretId} was rotated. Revoke the previous key ${describeKey(key)} in ${revokeKeyIn}.`,
+      snsSubject(`Revoke the old ${provider.displayName} key of ${secretNameOf(secretId)}`),
+      printable(
+        `Secret ${secretId} was rotated. Revoke the previous key ${describeKey(key)} in ${revokeKeyIn}.`,
+      ),
     );
   }
 
@@ -74,8 +77,10 @@ export class RotationReporter {
       error: describeError(error),
     });
     await this.notify(
-      `Key revocation failed for ${secretId}`,
-      `Secret ${secretId} was rotated, but its previous key ${key ? describeKey(key) : '(unreadable version)'} could not be revoked: ${describeError(error).message}. It stays live until the next rotation or the audit revokes it.`,
+      snsSubject(`Key revocation failed for ${secretNameOf(secretId)}`),
+      printable(
+        `Secret ${secretId} was rotated, but its previous key ${key ? describeKey(key) : '(unreadable version)'} could not be revoked: ${describeError(error).message}. It stays live until the next rotation or the audit revokes it.`,
+      ),
     );
   }
 
@@ -87,4 +92,13 @@ export class RotationReporter {
       this.logger.error('notification could not be published', { error: describeError(error) });
     }
   }
+}
+
+/**
+ * A secret's name from its ARN (`arn:aws:secretsmanager:…:secret:prod/poelis-AbCdEf` →
+ * `prod/poelis`): subjects name the secret, the message body carries the full ARN.
+ */
+export function secretNameOf(secretId: string): string {
+  const match = /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(.+)-[A-Za-z0-9]{6}$/.exec(secretId);
+  return match?.[1] ?? secretId;
 }

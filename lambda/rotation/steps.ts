@@ -184,7 +184,14 @@ export async function finishSecret(input: StepInput): Promise<void> {
       return;
     }
     await reportingFailure(input, async (name) => {
-      const replaced = name(await readVersion(input, replacedVersionId));
+      const read = await unlessUnreadable(input, replacedVersionId, () =>
+        readVersion(input, replacedVersionId),
+      );
+      if (read instanceof UnreadableVersionError) {
+        await input.report.revocationFailed(metadata.arn, undefined, read);
+        return;
+      }
+      const replaced = name(read);
       if (revokePolicyOf(input, replaced) !== 'on-finish') return;
       // Only a key the vendor still accepts needs revoking (or reporting) again.
       if (!(await isAccepted(input, replaced))) {
@@ -202,9 +209,13 @@ export async function finishSecret(input: StepInput): Promise<void> {
   await releaseStaged(input, pending);
   const replaced = await readVersion(input, currentId);
   const policy = revokePolicyOf(input, replaced);
-  await revokeOlder(input, replaced, policy);
+  const unreadableOlder = await revokeOlder(input, replaced, policy);
   await secrets.moveLabel(metadata.arn, AWSCURRENT, token, currentId);
   input.report.rotationCompleted(token, currentId);
+  // Reported once the promotion stands, as the notice says the secret was rotated.
+  if (unreadableOlder !== undefined) {
+    await input.report.revocationFailed(metadata.arn, undefined, unreadableOlder);
+  }
   if (policy === 'on-finish') {
     await reportingFailure(input, (name) => revokeKey(input, name(replaced), replaced));
   }
@@ -214,34 +225,76 @@ export async function finishSecret(input: StepInput): Promise<void> {
  * The key AWSPREVIOUS holds, which the coming promotion retires for good: `next-rotation`
  * revokes it now. Under `on-finish` it should be dead already; if a rotation was cut short
  * after its promotion and never retried, it is still accepted, and is revoked now instead.
+ * A value that does not parse (put by hand) cannot be revoked: it is returned for the report
+ * instead of failing every later rotation.
  */
 async function revokeOlder(
   input: StepInput,
   replaced: RotatedSecret,
   policy: RevokePolicy,
-): Promise<void> {
+): Promise<UnreadableVersionError | undefined> {
   const olderVersionId = versionIdWithStage(input.metadata, AWSPREVIOUS);
   if (olderVersionId === undefined) {
     if (policy === 'next-rotation') input.log.info('no earlier key to revoke yet', { policy });
-    return;
+    return undefined;
   }
-  const olderText = await input.secrets.getValue(input.metadata.arn, { versionId: olderVersionId });
+  const older = await unlessUnreadable(input, olderVersionId, async () => {
+    const text = await input.secrets.getValue(input.metadata.arn, { versionId: olderVersionId });
+    return input.providers.isPlaceholder(text) ? undefined : input.providers.parseSecret(text);
+  });
+  if (older instanceof UnreadableVersionError) return older;
   // After the first key is put, AWSPREVIOUS is the stack's placeholder: there is no key to revoke.
-  if (input.providers.isPlaceholder(olderText)) {
+  if (older === undefined) {
     input.log.info('the version before holds the stack placeholder; no earlier key to revoke');
-    return;
+    return undefined;
   }
-  const older = input.providers.parseSecret(olderText);
   if (policy === 'on-finish') {
-    if (older.provider !== replaced.provider || !(await isAccepted(input, older))) return;
+    if (older.provider !== replaced.provider || !(await isAccepted(input, older))) return undefined;
     input.log.warn('the key before the replaced one is still accepted; revoking it now', {
       olderKey: input.providers.keyReference(older),
     });
   } else if (older.provider === replaced.provider && !(await isAccepted(input, older))) {
     input.report.keyAlreadyRevoked(input.providers.keyReference(older));
-    return;
+    return undefined;
   }
   await revokeKey(input, older, replaced);
+  return undefined;
+}
+
+/** A version whose value is not a secret the rotator can read, so its key cannot be revoked. */
+export class UnreadableVersionError extends RotatorError {
+  constructor(
+    readonly versionId: string,
+    cause: unknown,
+  ) {
+    const { name, message } = describeError(cause);
+    super(
+      `Version ${versionId} does not hold a valid secret (${name}: ${message}), so the key it held, if any, cannot be revoked automatically. Revoke it at the vendor by hand; rotations go on without it.`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * Reads a version the finish step would revoke; a value put by hand that is not a valid secret
+ * is logged by version id (never by value) and returned as an error rather than thrown.
+ */
+async function unlessUnreadable<T>(
+  input: StepInput,
+  versionId: string,
+  read: () => Promise<T>,
+): Promise<T | UnreadableVersionError> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof SecretFormatError)) throw error;
+    const unreadable = new UnreadableVersionError(versionId, error);
+    input.log.warn('an earlier version does not hold a valid secret; its key is not revoked', {
+      versionId,
+      error: describeError(error),
+    });
+    return unreadable;
+  }
 }
 
 /**

@@ -54,7 +54,11 @@ export type AuditMetricName = (typeof AuditMetric)[keyof typeof AuditMetric];
  * (and, for a few, the CLI) read them. The README's configuration table documents each.
  */
 export const FunctionEnv = {
-  /** Comma-separated origins the functions may call. Both functions. */
+  /**
+   * Each provider's origins, `provider=origin[,origin…]` entries separated by `;`
+   * (`polytomic=https://app.polytomic.com;poelis=https://api.poelis.com`); a provider not named
+   * keeps its default origins. A secret's keys go only to its own provider's. Both functions.
+   */
   AllowedOrigins: 'ROTATOR_ALLOWED_ORIGINS',
   /** `true` lets loopback `http://` origins through (a local world only). Both functions. */
   AllowLoopbackHttp: 'ROTATOR_ALLOW_LOOPBACK_HTTP',

@@ -81,9 +81,11 @@ export function resolveRevokePolicy(
  * provider validates the rest.
  */
 export function parseSecretEnvelope(text: string): RotatedSecret {
+  assertValueSize(text, 'secret');
   const record = parseJsonObject(text, 'secret');
   const provider = requiredString(record, 'provider');
   const apiKey = requiredString(record, 'apiKey');
+  assertHeaderSafe(apiKey, 'apiKey');
   const baseUrl = optionalString(record, 'baseUrl');
   if (baseUrl !== undefined) assertOrigin(baseUrl);
   const policy = record.revokePrevious;
@@ -115,10 +117,81 @@ export function stringifySecret(secret: RotatedSecret): string {
 
 /** Parses a `STAGED` value: `{"apiKey":"…","keyName":"…"}`; the provider checks the key's shape. */
 export function parseStagedKeyEnvelope(text: string): StagedKey {
+  assertValueSize(text, 'STAGED');
   const record = parseJsonObject(text, 'STAGED');
   const apiKey = requiredString(record, 'apiKey', 'STAGED.apiKey');
+  assertHeaderSafe(apiKey, 'STAGED.apiKey');
   const keyName = optionalString(record, 'keyName', 'STAGED.keyName');
+  if (keyName !== undefined) assertKeyName(keyName, 'STAGED.keyName');
   return keyName === undefined ? { apiKey } : { apiKey, keyName };
+}
+
+/** Secrets Manager's limit on a SecretString, in bytes. */
+export const SECRETS_MANAGER_MAX_VALUE_BYTES = 65_536;
+/** The longest key, partner key or other header value accepted; no vendor's key comes near it. */
+export const MAX_KEY_LENGTH = 4_096;
+/** The longest key name; it is printed in notifications and terminals. */
+export const MAX_KEY_NAME_LENGTH = 200;
+/**
+ * The largest secret value accepted. The next version swaps in a new key (at most
+ * MAX_KEY_LENGTH characters, twice that once JSON-escaped) and a key name, so it still fits.
+ */
+export const MAX_SECRET_VALUE_BYTES =
+  SECRETS_MANAGER_MAX_VALUE_BYTES - 2 * MAX_KEY_LENGTH - 8 * MAX_KEY_NAME_LENGTH - 1_024;
+
+/** Visible ASCII only: what an HTTP header value (a bearer token, a version) may safely hold. */
+const HEADER_SAFE = /^[\x21-\x7e]+$/;
+
+/**
+ * Why `value` cannot be sent as an HTTP header value (CR, LF, NUL, spaces, other control or
+ * non-ASCII characters, or longer than `maxLength`), or undefined when it can. Never quotes it.
+ */
+export function headerUnsafeReason(
+  value: string,
+  maxLength: number = MAX_KEY_LENGTH,
+): string | undefined {
+  if (value.length > maxLength) return `is longer than ${maxLength} characters`;
+  if (!HEADER_SAFE.test(value)) {
+    return 'must be visible ASCII characters only (no spaces, line breaks or control characters): it is sent as an HTTP header';
+  }
+  return undefined;
+}
+
+/** A value that becomes an HTTP header (a key, a partner key, an API version): see {@link headerUnsafeReason}. */
+export function assertHeaderSafe(
+  value: string,
+  field: string,
+  maxLength: number = MAX_KEY_LENGTH,
+): void {
+  const reason = headerUnsafeReason(value, maxLength);
+  if (reason !== undefined) throw new SecretFormatError(field, reason);
+}
+
+// Control characters, line and paragraph separators, bidi overrides and lone surrogates
+// rewrite or break the notification or terminal line a key name is printed in.
+const UNPRINTABLE = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}\u202a-\u202e\u2066-\u2069]/u;
+
+/** A key's name as the vendor's web app shows it: printable, at most MAX_KEY_NAME_LENGTH characters. */
+export function assertKeyName(value: string, field: string): void {
+  if (value.length > MAX_KEY_NAME_LENGTH) {
+    throw new SecretFormatError(field, `is longer than ${MAX_KEY_NAME_LENGTH} characters`);
+  }
+  if (UNPRINTABLE.test(value)) {
+    throw new SecretFormatError(
+      field,
+      'must not contain control characters, line breaks or direction overrides',
+    );
+  }
+}
+
+/** A value too large for its next version to fit Secrets Manager is refused before any key is issued. */
+function assertValueSize(text: string, what: string): void {
+  if (Buffer.byteLength(text, 'utf8') > MAX_SECRET_VALUE_BYTES) {
+    throw new SecretFormatError(
+      what,
+      `is larger than ${MAX_SECRET_VALUE_BYTES} bytes, which leaves no room for the next version within Secrets Manager's ${SECRETS_MANAGER_MAX_VALUE_BYTES}-byte limit`,
+    );
+  }
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

@@ -1,7 +1,7 @@
 /**
  * Synthesizes the CDK app for the local world with `cdk synth`, exactly as a user would before
  * `cdk deploy`, from the user's config with one change: the functions may call the local world's
- * vendor simulators (`allowedOrigins` is plain http on 127.0.0.1, any port). Cloud assemblies are
+ * vendor simulators (each vendor's `allowedOrigins` is plain http on 127.0.0.1, any port). Cloud assemblies are
  * cached by the hash of everything that goes into them, so worlds share one synthesis.
  */
 import { spawn } from 'node:child_process';
@@ -18,15 +18,21 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, relative } from 'node:path';
-import { loadRotatorConfig, type RotatorConfig } from '../../lib/config';
+import { loadRotatorConfig, PROVIDERS, type RotatorConfig } from '../../lib/config';
 
 const ROOT = join(__dirname, '..', '..');
 
 /** The config a user deploys by default (`cdk.json`'s context). */
 export const DEFAULT_CONFIG = join(ROOT, 'config', 'example.json');
 
-/** The origins the local world's functions may call: its simulators, on any loopback port. */
-export const LOCAL_ORIGINS: readonly string[] = ['http://127.0.0.1'];
+/**
+ * The origins the local world's functions may call, per vendor: its simulators, on any loopback
+ * port (the ports are chosen after synthesis, so the binding of keys to vendors is only as fine
+ * as the host here; the in-process worlds bind each vendor to its simulator's exact origin).
+ */
+export const LOCAL_ORIGINS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  PROVIDERS.map((provider) => [provider, ['http://127.0.0.1']]),
+);
 
 export interface SynthesizedStack {
   /** The cloud assembly directory (`cdk.out` layout). */

@@ -29,7 +29,10 @@ export type FaultKind =
   | 'html'
   | 'empty'
   | 'huge'
-  | 'redirect';
+  | 'redirect'
+  | 'reflect-auth'
+  /** The request is handled, but the key it issues has the value `value` (a hostile vendor). */
+  | 'issued-value';
 
 /**
  * A failure to inject into the next matching vendor request(s).
@@ -45,6 +48,13 @@ export interface FaultSpec {
   status?: number;
   retryAfterSeconds?: number;
   location?: string;
+  /**
+   * What `reflect-auth` echoes into `X-Request-Id` and the body's ids and messages;
+   * `{authorization}` stands for the request's Authorization header. @default '{authorization}'
+   */
+  reflected?: string;
+  /** The value of the key an `issued-value` fault makes the request issue. */
+  value?: string;
 }
 
 export interface SimulatorOptions {

@@ -23,6 +23,7 @@ import type { InvokeResult } from '../../local/aws/types';
 import type { PublishedMessage } from '../../local/aws/sns';
 import type { PoelisFixture, PolytomicFixture } from '../../local/scenarios';
 import { LOCAL_ORIGINS } from '../../local/stack/synthesize';
+import { formatProviderOrigins } from '../../lambda/http/origin-policy';
 import { keyShapedStrings } from '../../local/vendors';
 import { alarmNameOf } from '../support/configs';
 import { DAY_MS, startAuditWorld, type AuditTestWorld } from './support/audit-world';
@@ -146,7 +147,7 @@ describe('the deployed audit', () => {
     const audit = t.world.aws.lambda.functions().find((fn) => fn.arn === stack.auditFunctionArn);
     expect(audit?.roleArn).toBe(stack.auditRoleArn);
     expect(audit?.environment).toEqual({
-      [FunctionEnv.AllowedOrigins]: LOCAL_ORIGINS.join(','),
+      [FunctionEnv.AllowedOrigins]: formatProviderOrigins(LOCAL_ORIGINS),
       [FunctionEnv.AllowLoopbackHttp]: 'true',
       [FunctionEnv.NotifyTopicArn]: stack.topicArn,
       [FunctionEnv.ExpectedKmsKeyArn]: stack.kmsKeyArn,

@@ -79,9 +79,13 @@ describe('rotationWindowMs', () => {
 
 describe('readAuditConfig', () => {
   it('has defaults for a daily audit and reads the rotator settings it shares', () => {
-    const config = readAuditConfig({ [FunctionEnv.ExpectedKmsKeyArn]: ' arn:aws:kms:key/1 ' });
+    const config = readAuditConfig({
+      [FunctionEnv.ExpectedKmsKeyArn]:
+        ' arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab ',
+    });
     expect(config).toMatchObject({
-      expectedKmsKeyArn: 'arn:aws:kms:key/1',
+      expectedKmsKeyArn:
+        'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       continuationTopicArn: undefined,
       scheduleIntervalMs: 24 * HOUR_MS,
       concurrency: 4,
@@ -102,7 +106,7 @@ describe('readAuditConfig', () => {
       ConfigurationError,
     );
     expect(() => readAuditConfig({ [FunctionEnv.AuditIntervalMinutes]: 'daily' })).toThrow(
-      `Environment variable ${FunctionEnv.AuditIntervalMinutes} must be a positive whole number.`,
+      `Environment variable ${FunctionEnv.AuditIntervalMinutes} must be a whole number from 1 to 527040.`,
     );
   });
 });

@@ -26,7 +26,9 @@ async function audit(secret: SecretUnderTest): Promise<AuditFinding[]> {
     {
       secretsManager: sw.clients.secrets,
       kms: sw.clients.kms,
-      http: new HttpClient({ policy: readRotatorConfig(sw.rotationEnvironment()).originPolicy }),
+      http: new HttpClient({
+        policy: readRotatorConfig(sw.rotationEnvironment(), sw.providers).originPolicy,
+      }),
       now: () => sw.clock.now(),
       deadline: Date.now() + 30_000,
       providers: sw.providers,

@@ -32,7 +32,7 @@ async function audit(secret: SecretUnderTest): Promise<Record<string, AuditFindi
       secretsManager: sw.clients.secrets,
       kms: sw.clients.kms,
       http: new HttpClient({
-        policy: readRotatorConfig(sw.rotationEnvironment()).originPolicy,
+        policy: readRotatorConfig(sw.rotationEnvironment(), sw.providers).originPolicy,
         sleep: () => Promise.resolve(),
       }),
       now: () => sw.clock.now(),

@@ -7,7 +7,7 @@ import {
   ResponseTooLargeError,
   VendorUnavailableError,
 } from '../../lambda/http/errors';
-import { DEFAULT_ALLOWED_ORIGINS, parseOriginList } from '../../lambda/http/origin-policy';
+import { bindToProvider, DEFAULT_ALLOWED_ORIGINS } from '../../lambda/http/origin-policy';
 import { backoffDelayMs, rateLimitDelayMs } from '../../lambda/http/retry';
 
 const ORIGIN = 'https://api.poelis.com';
@@ -104,11 +104,26 @@ describe('where requests may go', () => {
     ).rejects.toThrow(InsecureUrlError);
   });
 
-  it('normalizes the allowlist to origins', () => {
-    expect(parseOriginList(' https://app.polytomic.com/ , http://127.0.0.1:4010,')).toEqual([
-      'https://app.polytomic.com',
-      'http://127.0.0.1:4010',
-    ]);
+  it("under a per-provider policy, sends a bound request only to its provider's origins", async () => {
+    pool().intercept({ path: '/v1' }).reply(200, '{}');
+    const http = client({
+      policy: {
+        originsByProvider: { poelis: [ORIGIN], polytomic: ['https://app.polytomic.com'] },
+        allowLoopbackHttp: false,
+      },
+    });
+    const refused = await bindToProvider(http, 'polytomic')
+      .request(get(`${ORIGIN}/v1`))
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OriginNotAllowedError);
+    expect((refused as Error).message).toContain("not one of polytomic's origins");
+    await expect(http.request(get(`${ORIGIN}/v1`))).rejects.toThrow('made for no provider');
+    await expect(bindToProvider(http, 'acme').request(get(`${ORIGIN}/v1`))).rejects.toThrow(
+      OriginNotAllowedError,
+    );
+    await expect(
+      bindToProvider(http, 'poelis').request(get(`${ORIGIN}/v1`)),
+    ).resolves.toMatchObject({ status: 200 });
   });
 
   it('does not follow redirects', async () => {

@@ -44,8 +44,16 @@ afterAll(() => agent.close());
 describe('registry', () => {
   it('has one provider per secret type, keyed by the provider field', () => {
     expect(builtInProviders.names).toEqual(['polytomic', 'poelis']);
-    expect(builtInProviders.providerOf(polytomic)).toBe(polytomicProvider);
-    expect(builtInProviders.providerOf(poelis)).toBe(poelisProvider);
+    // The registry hands out each provider bound to its own origins, the rest unchanged.
+    expect(builtInProviders.providerOf(polytomic)).toMatchObject({
+      name: 'polytomic',
+      defaultOrigins: polytomicProvider.defaultOrigins,
+      guidance: polytomicProvider.guidance,
+    });
+    expect(builtInProviders.providerOf(poelis)).toMatchObject({
+      name: 'poelis',
+      staging: poelisProvider.staging,
+    });
   });
 
   it('refuses a provider registered twice, and names the known ones for an unknown secret', () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  allowedOriginsSetting,
   auditIntervalMinutes,
   ConfigError,
   loadRotatorConfig,
@@ -34,7 +35,10 @@ describe('parseRotatorConfig', () => {
   it('applies the documented defaults to a minimal config', () => {
     const config = parseRotatorConfig({ secrets: [validSecret] });
     expect(config.stackName).toBe('ApiKeyRotator');
-    expect(config.allowedOrigins).toEqual(['https://app.polytomic.com', 'https://api.poelis.com']);
+    expect(config.allowedOrigins).toEqual({
+      polytomic: ['https://app.polytomic.com'],
+      poelis: ['https://api.poelis.com'],
+    });
     expect(config.reservedConcurrency).toBe(2);
     expect(config.logRetentionDays).toBe(90);
     expect(config.partnerKey).toEqual({
@@ -166,15 +170,113 @@ describe('parseRotatorConfig', () => {
     expect(
       problemsOf({
         secrets: [validSecret],
-        allowedOrigins: ['http://app.polytomic.com'],
+        allowedOrigins: { polytomic: ['http://app.polytomic.com'] },
         reservedConcurrency: 0,
         logRetentionDays: 42,
       }),
     ).toEqual([
-      'allowedOrigins[0]: "http://app.polytomic.com" is not an https origin (scheme and host, no path)',
+      'allowedOrigins.polytomic[0]: uses plain http, allowed only to 127.0.0.1 or localhost with loopback http enabled (allowLoopbackHttp)',
       'reservedConcurrency: 0 must be an integer from 1 to 10',
       expect.stringMatching(/^logRetentionDays: 42 must be one of 1, 3, 5/),
     ]);
+  });
+
+  it("reads each vendor's origins, defaulting the vendors it does not name", () => {
+    const config = parseRotatorConfig({
+      secrets: [validSecret],
+      allowedOrigins: { poelis: ['https://eu.api.poelis.com', 'https://api.poelis.com:8443'] },
+    });
+    expect(config.allowedOrigins).toEqual({
+      polytomic: ['https://app.polytomic.com'],
+      poelis: ['https://eu.api.poelis.com', 'https://api.poelis.com:8443'],
+    });
+    const local = parseRotatorConfig({
+      secrets: [validSecret],
+      allowLoopbackHttp: true,
+      allowedOrigins: { polytomic: ['http://127.0.0.1'], poelis: ['http://127.0.0.1'] },
+    });
+    expect(local.allowedOrigins.poelis).toEqual(['http://127.0.0.1']);
+  });
+
+  // Every hostile origin config is refused naming its path, without quoting the entry.
+  const SECRET_LOOKING = 'hunter2-s3cr3t';
+  const hostileOrigins: readonly [string, unknown, string][] = [
+    [
+      'the old flat list',
+      ['https://app.polytomic.com'],
+      "allowedOrigins: must name each vendor's origins",
+    ],
+    ['a string', 'https://app.polytomic.com', 'allowedOrigins: must be an object'],
+    ['null', null, 'allowedOrigins: must be an object'],
+    [
+      'an unknown vendor',
+      { stripe: ['https://api.stripe.com'] },
+      'allowedOrigins.<key>: names no vendor',
+    ],
+    ['a prototype key', JSON.parse('{"__proto__": ["https://a.example.com"]}'), 'names no vendor'],
+    ['an empty list', { poelis: [] }, 'allowedOrigins.poelis: must be a non-empty list'],
+    [
+      'a string for a list',
+      { poelis: 'https://api.poelis.com' },
+      'allowedOrigins.poelis: must be a non-empty list',
+    ],
+    ['a number', { poelis: [443] }, 'allowedOrigins.poelis[0]: must be a string'],
+    ['an empty origin', { poelis: [''] }, 'allowedOrigins.poelis[0]: is empty'],
+    ['a path', { poelis: ['https://api.poelis.com/v1'] }, 'has a path'],
+    ['a trailing slash', { poelis: ['https://api.poelis.com/'] }, 'has a path'],
+    ['a query', { poelis: ['https://api.poelis.com?a=b'] }, 'query'],
+    ['userinfo', { poelis: [`https://u:${SECRET_LOOKING}@api.poelis.com`] }, 'credentials'],
+    ['javascript:', { poelis: ['javascript:alert(1)'] }, 'not an https:// origin'],
+    ['file:', { poelis: ['file:///etc/passwd'] }, 'not an https:// origin'],
+    ['port 0', { poelis: ['https://api.poelis.com:0'] }, 'port 0'],
+    ['a port past 65535', { poelis: ['https://api.poelis.com:70000'] }, 'not a valid URL'],
+    [
+      'the default port spelled out',
+      { poelis: ['https://api.poelis.com:443'] },
+      'not spelled as an origin',
+    ],
+    ['an IPv4 literal', { poelis: ['https://169.254.169.254'] }, 'IP literals'],
+    ['an IPv6 literal', { poelis: ['https://[::1]'] }, 'IP literals'],
+    ['trailing junk', { poelis: ['https://api.poelis.com x'] }, 'blank'],
+    ['plain http to a remote host', { poelis: ['http://api.poelis.com'] }, 'plain http'],
+    [
+      'loopback http without the switch',
+      { poelis: ['http://127.0.0.1:4010'] },
+      '(allowLoopbackHttp)',
+    ],
+    [
+      'an origin listed twice',
+      { poelis: ['https://api.poelis.com', 'https://api.poelis.com'] },
+      'allowedOrigins.poelis[1]: is listed twice',
+    ],
+    [
+      "another vendor's origin",
+      { polytomic: ['https://x.example.com'], poelis: ['https://x.example.com'] },
+      "allowedOrigins.poelis[0]: is also polytomic's origin",
+    ],
+  ];
+
+  it.each(hostileOrigins)('rejects allowedOrigins with %s', (_what, allowedOrigins, problem) => {
+    const problems = problemsOf({ secrets: [validSecret], allowedOrigins });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(problem);
+    expect(problems[0].startsWith('allowedOrigins')).toBe(true);
+    expect(problems[0]).not.toContain(SECRET_LOOKING);
+  });
+
+  it("writes a function construct's origins as the function reads them, or fails synth", () => {
+    expect(allowedOriginsSetting(undefined, false)).toBe(
+      'polytomic=https://app.polytomic.com;poelis=https://api.poelis.com',
+    );
+    expect(allowedOriginsSetting({ poelis: ['https://eu.api.poelis.com'] }, false)).toBe(
+      'polytomic=https://app.polytomic.com;poelis=https://eu.api.poelis.com',
+    );
+    expect(() => allowedOriginsSetting({ poelis: ['https://app.polytomic.com'] }, false)).toThrow(
+      'polytomic and poelis share an origin',
+    );
+    expect(() => allowedOriginsSetting({ poelis: ['http://127.0.0.1'] }, false)).toThrow(
+      ConfigError,
+    );
   });
 
   it('rejects a partner key that is both created and imported', () => {

@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { AUDIT_CHECKS } from '../../lambda/audit/findings';
+import { readRotatorConfig } from '../../lambda/rotation/config';
 import {
   AuditMetric,
   FunctionEnv,
@@ -26,9 +27,16 @@ const READER = 'arn:aws:iam::111122223333:role/sync-service';
 const POELIS_READER = 'arn:aws:iam::111122223333:role/poelis-reader';
 const REPLICA_KEY = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
+/** The config's origins as ROTATOR_ALLOWED_ORIGINS spells them. */
+const ORIGINS_SETTING =
+  'polytomic=https://app.polytomic.com;poelis=https://api.poelis.com,https://eu.api.poelis.com';
+
 const config = parseRotatorConfig({
   stackName: 'RotatorUnderTest',
-  allowedOrigins: ['https://app.polytomic.com', 'https://api.poelis.com'],
+  allowedOrigins: {
+    polytomic: ['https://app.polytomic.com'],
+    poelis: ['https://api.poelis.com', 'https://eu.api.poelis.com'],
+  },
   reservedConcurrency: 3,
   secrets: [
     {
@@ -356,11 +364,26 @@ describe('rotation function', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
+  it("writes each vendor's origins so that the functions read back the config's", () => {
+    const fn =
+      resources('AWS::Lambda::Function')[logicalId('AWS::Lambda::Function', 'RotationFunction')];
+    const variables = prop(fn, 'Environment', 'Variables') as Record<string, string>;
+    const read = readRotatorConfig({
+      [FunctionEnv.AllowedOrigins]: variables[FunctionEnv.AllowedOrigins],
+    });
+    expect(read.originPolicy.originsByProvider).toEqual(config.allowedOrigins);
+    const audit =
+      resources('AWS::Lambda::Function')[logicalId('AWS::Lambda::Function', 'AuditFunction')];
+    expect(prop(audit, 'Environment', 'Variables')).toMatchObject({
+      [FunctionEnv.AllowedOrigins]: variables[FunctionEnv.AllowedOrigins],
+    });
+  });
+
   it('gets exactly the environment the Lambda contract fixes', () => {
     const fn =
       resources('AWS::Lambda::Function')[logicalId('AWS::Lambda::Function', 'RotationFunction')];
     expect(prop(fn, 'Environment', 'Variables')).toEqual({
-      [FunctionEnv.AllowedOrigins]: 'https://app.polytomic.com,https://api.poelis.com',
+      [FunctionEnv.AllowedOrigins]: ORIGINS_SETTING,
       [FunctionEnv.RequireCustomerManagedKey]: 'true',
       [FunctionEnv.PartnerKeySecretId]: {
         Ref: logicalId('AWS::SecretsManager::Secret', 'PolytomicPartnerKey'),
@@ -456,7 +479,7 @@ describe('audit function', () => {
 
   it('gets exactly the environment the audit reads, and no partner key', () => {
     expect(prop(auditFunction(), 'Environment', 'Variables')).toEqual({
-      [FunctionEnv.AllowedOrigins]: 'https://app.polytomic.com,https://api.poelis.com',
+      [FunctionEnv.AllowedOrigins]: ORIGINS_SETTING,
       [FunctionEnv.NotifyTopicArn]: { Ref: logicalId('AWS::SNS::Topic', 'NotificationsTopic') },
       [FunctionEnv.ExpectedKmsKeyArn]: arnOf(logicalId('AWS::KMS::Key', 'RotationKey')),
       [FunctionEnv.AuditContinuationTopicArn]: {

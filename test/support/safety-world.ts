@@ -26,6 +26,7 @@ import type { CliDependencies } from '../../cli/dependencies';
 import { runCli } from '../../cli/program';
 import { emulatorRotationHistory } from '../../local/aws/rotation-history';
 import { HttpClient } from '../../lambda/http/client';
+import { formatProviderOrigins } from '../../lambda/http/origin-policy';
 import { ProviderRegistry } from '../../lambda/providers/registry';
 import { readRotatorConfig } from '../../lambda/rotation/config';
 import { fingerprint } from '../../lambda/shared/fingerprint';
@@ -156,7 +157,7 @@ export class SafetyWorld {
    */
   private registerInProcess(options: SafetyWorldOptions): string {
     const environment = this.rotationEnvironment();
-    const config = readRotatorConfig(environment);
+    const config = readRotatorConfig(environment, this.providers);
     const awsConfig = localAwsConfig(this.world);
     const secretsClient = new SecretsManagerClient(awsConfig);
     const kmsClient = new KMSClient(awsConfig);
@@ -204,12 +205,13 @@ export class SafetyWorld {
     });
   }
 
-  /** The function's environment, its origin allowlist widened to every vendor under test. */
+  /** The function's environment: each vendor under test may be called at its simulator only. */
   rotationEnvironment(): Record<string, string> {
     const environment = this.world.rotationEnvironment({ ROTATOR_NOTIFY_TOPIC_ARN: this.topicArn });
-    const origins = new Set((environment[FunctionEnv.AllowedOrigins] ?? '').split(','));
-    for (const { simulator } of this.vendors.values()) origins.add(simulator.url);
-    return { ...environment, [FunctionEnv.AllowedOrigins]: [...origins].filter(Boolean).join(',') };
+    const origins = Object.fromEntries(
+      [...this.vendors].map(([provider, { simulator }]) => [provider, [simulator.url]]),
+    );
+    return { ...environment, [FunctionEnv.AllowedOrigins]: formatProviderOrigins(origins) };
   }
 
   static async start(options: SafetyWorldOptions = {}): Promise<SafetyWorld> {
@@ -548,25 +550,27 @@ export class SafetyWorld {
   }
 
   /**
-   * The operator CLI, in-process against this world (argv without the program name); its
-   * output is recorded for the leak scanner.
+   * The operator CLI, in-process against this world (argv without the program name), `stdin`
+   * piped in; its output is recorded for the leak scanner.
    */
   async runCli(
     argv: readonly string[],
+    stdin = '',
   ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     const stdout: string[] = [];
     const stderr: string[] = [];
     const environment = this.rotationEnvironment();
     const deps: CliDependencies = {
       io: {
-        stdin: Object.assign(Readable.from(['']), { isTTY: false }),
+        stdin: Object.assign(Readable.from([stdin]), { isTTY: false }),
         stdout: { write: (text: string) => stdout.push(text), isTTY: false },
         stderr: { write: (text: string) => stderr.push(text), isTTY: false },
       },
       env: environment,
       secretsManager: this.clients.secrets,
       kms: this.clients.kms,
-      vendorHttp: () => new HttpClient({ policy: readRotatorConfig(environment).originPolicy }),
+      vendorHttp: () =>
+        new HttpClient({ policy: readRotatorConfig(environment, this.providers).originPolicy }),
       history: emulatorRotationHistory(this.world.urls.aws),
       providers: this.providers,
       now: Date.now,

@@ -84,7 +84,8 @@ export function createPolytomicDialect(
     }
     const force = forceParam === 'true';
     const idempotencyKey = headerValue(request.headers, 'idempotency-key');
-    if (idempotencyKey === undefined) return issue(params, force);
+    const value = request.fault?.kind === 'issued-value' ? request.fault.value : undefined;
+    if (idempotencyKey === undefined) return issue(params, force, value);
     if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
       return apiError(
         400,
@@ -97,13 +98,17 @@ export function createPolytomicDialect(
     if (previous.kind === 'mismatch') {
       return apiError(422, 'Idempotency-Key was already used with a different request.');
     }
-    const response = issue(params, force);
+    const response = issue(params, force, value);
     idempotency.remember(caller.sha256, idempotencyKey, signature, response);
     return response;
   };
 
-  const issue = (params: Readonly<Record<string, string>>, force: boolean): VendorResponse => {
-    const outcome = directory.createUserKey(params.org, params.user, force);
+  const issue = (
+    params: Readonly<Record<string, string>>,
+    force: boolean,
+    value: string | undefined,
+  ): VendorResponse => {
+    const outcome = directory.createUserKey(params.org, params.user, force, value);
     switch (outcome.kind) {
       case 'issued':
         return ok({ value: outcome.value });

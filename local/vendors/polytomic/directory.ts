@@ -86,9 +86,14 @@ export class PolytomicDirectory implements PolytomicAdmin {
 
   /**
    * Issues a user key. One live key per user: without `force` a user holding one is refused;
-   * with it, the existing key is revoked first.
+   * with it, the existing key is revoked first. `value` replaces the random value (a fault).
    */
-  createUserKey(organizationId: string, userId: string, force: boolean): UserKeyOutcome {
+  createUserKey(
+    organizationId: string,
+    userId: string,
+    force: boolean,
+    value: string = newKeyValue(),
+  ): UserKeyOutcome {
     if (!this.organizations.has(organizationId)) return { kind: 'organization-not-found' };
     const user = this.users.get(userId);
     if (user === undefined || user.organizationId !== organizationId)
@@ -96,7 +101,6 @@ export class PolytomicDirectory implements PolytomicAdmin {
     const live = this.liveKeysOf(userId);
     if (live.length > 0 && !force) return { kind: 'user-has-key' };
     for (const entry of live) this.ledger.revoke(entry.sha256, 'force-reissue');
-    const value = newKeyValue();
     this.ledger.record(value, { kind: 'user', organizationId, userId });
     return { kind: 'issued', value };
   }

@@ -12,6 +12,8 @@ const FAULT_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>([
   'empty',
   'huge',
   'redirect',
+  'reflect-auth',
+  'issued-value',
 ]);
 
 interface ArmedFault {
@@ -76,6 +78,9 @@ function validated(spec: FaultSpec): FaultSpec {
   }
   if (spec.retryAfterSeconds !== undefined && !(spec.retryAfterSeconds >= 0)) {
     throw new Error('Fault "retryAfterSeconds" must be >= 0.');
+  }
+  if (spec.kind === 'issued-value' && (typeof spec.value !== 'string' || spec.value === '')) {
+    throw new Error('Fault "issued-value" needs a non-empty "value".');
   }
   return { ...spec, ...(spec.method === undefined ? {} : { method: spec.method.toUpperCase() }) };
 }

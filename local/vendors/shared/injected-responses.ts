@@ -25,9 +25,14 @@ const SIGN_IN_PAGE =
 
 /**
  * The response a fault puts on the wire instead of the vendor's; undefined for the kinds that
- * do not replace it (latency, reset, commit-then-drop).
+ * do not replace it (latency, reset, commit-then-drop). `authorization` is the request's
+ * Authorization header, which `reflect-auth` echoes.
  */
-export function injectedResponse(fault: FaultSpec, errorWire: ErrorWire): WireResponse | undefined {
+export function injectedResponse(
+  fault: FaultSpec,
+  errorWire: ErrorWire,
+  authorization = '',
+): WireResponse | undefined {
   switch (fault.kind) {
     case 'status': {
       const status = fault.status ?? 500;
@@ -48,11 +53,36 @@ export function injectedResponse(fault: FaultSpec, errorWire: ErrorWire): WireRe
       return wire(fault.status ?? 200, JSON_CONTENT_TYPE, hugeJson());
     case 'redirect':
       return { status: fault.status ?? 302, headers: { Location: fault.location ?? '/login' } };
+    case 'reflect-auth':
+      return reflectedWire(fault, authorization);
     case 'latency':
     case 'reset':
     case 'commit-then-drop':
+    case 'issued-value':
       return undefined;
   }
+}
+
+/**
+ * A vendor or proxy echoing the request: the reflected text as the request id and as every
+ * id and message field the rotator reads (Polytomic's `data`, Poelis' and Acme's top level).
+ */
+function reflectedWire(fault: FaultSpec, authorization: string): WireResponse {
+  const text = (fault.reflected ?? '{authorization}').split('{authorization}').join(authorization);
+  // A header can carry only tab, visible ASCII and Latin-1: the rest is dropped there, kept in the body.
+  const headerText = text.replace(/[^\t\x20-\x7e\x80-\xff]/g, '');
+  const fields = {
+    id: text,
+    organization_id: text,
+    account_id: text,
+    key_id: text,
+    error: text,
+    message: text,
+  };
+  return {
+    ...wire(fault.status ?? 200, JSON_CONTENT_TYPE, JSON.stringify({ ...fields, data: fields })),
+    headers: { 'X-Request-Id': headerText },
+  };
 }
 
 function wire(status: number, contentType: string, payload: string): WireResponse {

@@ -12,8 +12,9 @@ import {
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../aws/types';
 import { ADMIN_PREFIX, serveAdmin, type AdminRoute } from './admin-routes';
+import type { FaultSpec } from '../types';
 import type { FaultEngine } from './faults';
-import { jsonWire, writeWire, type WireResponse } from './http-io';
+import { headerValue, jsonWire, writeWire, type WireResponse } from './http-io';
 import { injectedResponse } from './injected-responses';
 import type { RequestLog } from './request-log';
 import { resolveRoute, type MethodRoute, type RouteResolution } from './route-pattern';
@@ -28,6 +29,8 @@ export interface VendorRequest {
   /** The request body as UTF-8 text ('' when none); capped at {@link MAX_VENDOR_BODY_BYTES}. */
   readonly body: string;
   readonly resolution: RouteResolution<MethodRoute>;
+  /** The fault taken for this request, for the faults a vendor's handler applies itself. */
+  readonly fault?: FaultSpec;
 }
 
 /** A vendor's JSON answer; `body: undefined` sends no body. */
@@ -138,18 +141,20 @@ export async function startVendorServer(options: VendorServerOptions): Promise<R
     const fault = faults.take({ method, path: url.pathname, pattern });
     if (fault?.kind === 'reset') return drop();
     if (fault?.kind === 'latency') await delay(fault.latencyMs ?? DEFAULT_LATENCY_MS);
-    const injected = fault === undefined ? undefined : injectedResponse(fault, errorWire);
+    const authorization = headerValue(req.headers, 'authorization');
+    const injected =
+      fault === undefined ? undefined : injectedResponse(fault, errorWire, authorization);
     if (injected !== undefined) {
       const withCommon = {
         ...injected,
-        headers: { ...dialect.commonHeaders(request), ...injected.headers },
+        headers: withHeaders(dialect.commonHeaders(request), injected.headers),
       };
       return send(res, withCommon, record);
     }
 
     let wire: WireResponse;
     try {
-      wire = toWire(request, await dialect.handle({ ...request, body: await body }));
+      wire = toWire(request, await dialect.handle({ ...request, body: await body, fault }));
     } catch {
       wire = errorWire(500, 'Internal Server Error');
     }
@@ -187,6 +192,16 @@ export async function startVendorServer(options: VendorServerOptions): Promise<R
         server.closeAllConnections();
       }),
   };
+}
+
+/** `base` with `extra` laid over it, names compared case-insensitively (one `X-Request-Id`). */
+function withHeaders(
+  base: Readonly<Record<string, string>>,
+  extra: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const replaced = new Set(Object.keys(extra).map((name) => name.toLowerCase()));
+  const kept = Object.entries(base).filter(([name]) => !replaced.has(name.toLowerCase()));
+  return { ...Object.fromEntries(kept), ...extra };
 }
 
 /** The body as text, up to {@link MAX_VENDOR_BODY_BYTES}; never rejects (a dropped socket ends it). */

@@ -12,8 +12,10 @@ import {
   assertKeyAccepted,
   assertSuccess,
   parseJsonBody,
+  quoteVendorText,
   stringAt,
 } from '../../../lambda/providers/vendor-response';
+import { describeError } from '../../../lambda/shared/errors';
 import { fingerprint } from '../../../lambda/shared/fingerprint';
 import {
   requiredId,
@@ -49,6 +51,7 @@ export const ACME_ADMIN_KEY = /^acme_admin_[A-Za-z0-9]{40}$/;
 export const acmeProvider: KeyProvider<AcmeSecret> = {
   name: 'acme',
   displayName: 'Acme',
+  defaultOrigins: [ACME_DEFAULT_BASE_URL],
 
   parseSecret(envelope) {
     if (!ACME_API_KEY.test(envelope.apiKey)) {
@@ -90,7 +93,8 @@ export const acmeProvider: KeyProvider<AcmeSecret> = {
     const body = parseJsonBody(operation, response);
     const apiKey = stringAt(body, 'secret');
     if (apiKey === undefined || !ACME_API_KEY.test(apiKey)) {
-      throw unusable(operation, response, 'the response has no Acme API key in "secret"');
+      const problem = 'the response has no Acme API key in "secret"';
+      throw await deleteRefusedKey(current, stringAt(body, 'id'), context, problem, response);
     }
     const keyId = vendorId(stringAt(body, 'id'));
     if (keyId === undefined) throw unusable(operation, response, 'the response has no valid "id"');
@@ -117,7 +121,7 @@ export const acmeProvider: KeyProvider<AcmeSecret> = {
       throw new IdentityMismatchError(
         fingerprint(secret.apiKey),
         `key ${secret.keyId} of account ${secret.accountId}`,
-        `key ${printableId(actual.keyId)} of account ${printableId(actual.accountId)}`,
+        `key ${quoteVendorText(response, actual.keyId)} of account ${quoteVendorText(response, actual.accountId)}`,
       );
     }
   },
@@ -203,10 +207,37 @@ function vendorId(value: string | undefined): string | undefined {
   }
 }
 
-/** An id from a vendor answer, safe to print: ids are plain, anything else is not echoed. */
-function printableId(value: string | undefined): string {
-  if (value === undefined) return '(none)';
-  return vendorId(value) ?? '(not an id)';
+/**
+ * An answer whose key is never stored: the key Acme may have created is deleted by the answer's
+ * id (never the current key's), or the error says it could not be and what to do.
+ */
+async function deleteRefusedKey(
+  current: AcmeSecret,
+  answeredId: string | undefined,
+  context: KeyChangeContext,
+  problem: string,
+  response: HttpResponse,
+): Promise<VendorResponseError> {
+  const operation = 'Acme key creation (POST /v1/keys)';
+  const keyId = vendorId(answeredId);
+  if (keyId === undefined || keyId === current.keyId) {
+    return unusable(
+      operation,
+      response,
+      `${problem}, nor a valid new key id to delete it by: delete the key this rotation created in the Acme dashboard (Settings > API keys)`,
+    );
+  }
+  try {
+    await acmeProvider.revokeKey({ ...current, keyId }, current, context);
+  } catch (error) {
+    const { name, message } = describeError(error);
+    return unusable(
+      operation,
+      response,
+      `${problem}; deleting the created key ${keyId} failed (${name}: ${message}): delete it in the Acme dashboard (Settings > API keys)`,
+    );
+  }
+  return unusable(operation, response, `${problem}; the created key ${keyId} was deleted`);
 }
 
 function unusable(operation: string, response: HttpResponse, problem: string): VendorResponseError {

@@ -26,6 +26,7 @@ import { fingerprint } from '../../../lambda/shared/fingerprint';
 import type { PublishedMessage } from '../../../local/aws/sns';
 import type { LocalClients } from '../../../local/scenarios';
 import { LOCAL_ORIGINS } from '../../../local/stack/synthesize';
+import { formatProviderOrigins } from '../../../lambda/http/origin-policy';
 import { startDeployedWorld, type DeployedWorld } from '../../../local/stack/world';
 import type { LocalWorld } from '../../../local/world';
 import { keyShapedStrings, type SimulatorBase } from '../../../local/vendors';
@@ -401,7 +402,7 @@ describe('what the template gives the function', () => {
     expect(rotation).toMatchObject({ roleArn: stack.rotationRoleArn, reservedConcurrency: 2 });
     expect(rotation?.environment).toEqual({
       // The config's origins, replaced by the local world's simulators (on any loopback port).
-      [FunctionEnv.AllowedOrigins]: LOCAL_ORIGINS.join(','),
+      [FunctionEnv.AllowedOrigins]: formatProviderOrigins(LOCAL_ORIGINS),
       [FunctionEnv.AllowLoopbackHttp]: 'true',
       [FunctionEnv.RequireCustomerManagedKey]: 'true',
       [FunctionEnv.NotifyTopicArn]: stack.topicArn,

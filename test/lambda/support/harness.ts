@@ -7,7 +7,7 @@ import type { MockAgent } from 'undici';
 import type { Notifier } from '../../../lambda/aws/notifications';
 import { SecretsStore } from '../../../lambda/aws/secrets';
 import { HttpClient } from '../../../lambda/http/client';
-import { DEFAULT_ALLOWED_ORIGINS } from '../../../lambda/http/origin-policy';
+import { builtInProviders, defaultOriginsOf } from '../../../lambda/providers/registry';
 import type { RotatorConfig } from '../../../lambda/rotation/config';
 import type { RotationStep } from '../../../lambda/rotation/event';
 import { createRotationHandler, type RotationHandler } from '../../../lambda/rotation/handler';
@@ -104,7 +104,10 @@ export function createHarness(config: Partial<RotatorConfig> = {}): Harness {
   const logger = new Logger({ serviceName: SERVICE_NAME, logLevel: 'DEBUG' });
   const metrics = new Metrics({ serviceName: SERVICE_NAME, namespace: METRICS_NAMESPACE });
   const fullConfig: RotatorConfig = {
-    originPolicy: { allowedOrigins: DEFAULT_ALLOWED_ORIGINS, allowLoopbackHttp: false },
+    originPolicy: {
+      originsByProvider: defaultOriginsOf(builtInProviders),
+      allowLoopbackHttp: false,
+    },
     requireCustomerManagedKey: false,
     defaultPartnerKeySecretId: undefined,
     notifyTopicArn: undefined,
