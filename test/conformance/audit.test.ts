@@ -4,9 +4,7 @@
  * rotation and the CLI read it), a dead AWSCURRENT key fails with the vendor's own advice, and no
  * finding carries a key.
  */
-import { auditSecret, type AuditFinding } from '../../lambda/audit/checks';
-import { HttpClient } from '../../lambda/http/client';
-import { readRotatorConfig } from '../../lambda/rotation/config';
+import type { AuditFinding } from '../../lambda/audit/checks';
 import { fingerprint } from '../../lambda/shared/fingerprint';
 import { SafetyWorld, type SecretUnderTest } from '../support/safety-world';
 import { VENDORS_UNDER_TEST } from './vendors';
@@ -21,22 +19,8 @@ beforeAll(async () => {
 
 afterAll(() => sw?.close());
 
-async function audit(secret: SecretUnderTest): Promise<AuditFinding[]> {
-  const findings = await auditSecret(
-    {
-      secretsManager: sw.clients.secrets,
-      kms: sw.clients.kms,
-      http: new HttpClient({
-        policy: readRotatorConfig(sw.rotationEnvironment(), sw.providers).originPolicy,
-      }),
-      now: () => sw.clock.now(),
-      deadline: Date.now() + 30_000,
-      providers: sw.providers,
-    },
-    secret.arn,
-  );
-  sw.scanner.add('log', JSON.stringify(findings));
-  return findings;
+function audit(secret: SecretUnderTest): Promise<AuditFinding[]> {
+  return sw.audit(secret.arn);
 }
 
 function outcome(findings: readonly AuditFinding[], check: AuditFinding['check']): AuditFinding {

@@ -3,9 +3,7 @@
  * front of the vendor proves nothing: the audit says it could not check, and a finishSecret
  * retry does not take the replaced key for revoked. For every registered vendor.
  */
-import { auditSecret, type AuditFinding } from '../../lambda/audit/checks';
-import { HttpClient } from '../../lambda/http/client';
-import { readRotatorConfig } from '../../lambda/rotation/config';
+import type { AuditFinding } from '../../lambda/audit/checks';
 import { SafetyWorld, type SecretUnderTest } from '../support/safety-world';
 import { VENDORS_UNDER_TEST } from './vendors';
 
@@ -27,20 +25,7 @@ function proxyAnswers403(secret: SecretUnderTest): void {
 }
 
 async function audit(secret: SecretUnderTest): Promise<Record<string, AuditFinding>> {
-  const findings = await auditSecret(
-    {
-      secretsManager: sw.clients.secrets,
-      kms: sw.clients.kms,
-      http: new HttpClient({
-        policy: readRotatorConfig(sw.rotationEnvironment(), sw.providers).originPolicy,
-        sleep: () => Promise.resolve(),
-      }),
-      now: () => sw.clock.now(),
-      deadline: Date.now() + 30_000,
-      providers: sw.providers,
-    },
-    secret.arn,
-  );
+  const findings = await sw.audit(secret.arn);
   return Object.fromEntries(findings.map((finding) => [finding.check, finding]));
 }
 

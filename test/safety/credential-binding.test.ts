@@ -5,9 +5,6 @@
  * ordered pair of vendors under test, in the rotation and in the audit.
  */
 import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { auditSecret } from '../../lambda/audit/checks';
-import { HttpClient } from '../../lambda/http/client';
-import { readRotatorConfig } from '../../lambda/rotation/config';
 import { VENDORS_UNDER_TEST } from '../conformance/vendors';
 import { SafetyWorld, type SecretUnderTest } from '../support/safety-world';
 
@@ -82,19 +79,7 @@ describe.each(pairs)('a %s secret whose baseUrl is the %s simulator', (owner, ta
     const secret = await secretAimedAt(owner, target);
     const counts = requestCounts();
 
-    const findings = await auditSecret(
-      {
-        secretsManager: sw.clients.secrets,
-        kms: sw.clients.kms,
-        http: new HttpClient({
-          policy: readRotatorConfig(sw.rotationEnvironment(), sw.providers).originPolicy,
-        }),
-        now: () => sw.clock.now(),
-        deadline: Date.now() + 30_000,
-        providers: sw.providers,
-      },
-      secret.arn,
-    );
+    const findings = await sw.audit(secret.arn);
 
     const current = findings.find((finding) => finding.check === 'current-key-works');
     expect(current?.outcome).toBe('error');

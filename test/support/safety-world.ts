@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
+import { auditSecret, type AuditFinding } from '../../lambda/audit/checks';
 import { SnsNotifier } from '../../lambda/aws/notifications';
 import { SecretsStore } from '../../lambda/aws/secrets';
 import { Readable } from 'node:stream';
@@ -580,6 +581,29 @@ export class SafetyWorld {
     const result = { exitCode, stdout: stdout.join(''), stderr: stderr.join('') };
     this.scanner.add('cli', `${result.stdout}\n${result.stderr}`);
     return result;
+  }
+
+  /**
+   * The audit's checks on one secret, in process, with the registry and origins of this world;
+   * the findings are recorded for the leak scanner.
+   */
+  async audit(secretArn: string): Promise<AuditFinding[]> {
+    const findings = await auditSecret(
+      {
+        secretsManager: this.clients.secrets,
+        kms: this.clients.kms,
+        http: new HttpClient({
+          policy: readRotatorConfig(this.rotationEnvironment(), this.providers).originPolicy,
+          sleep: () => Promise.resolve(),
+        }),
+        now: () => this.clock.now(),
+        deadline: Date.now() + 30_000,
+        providers: this.providers,
+      },
+      secretArn,
+    );
+    this.scanner.add('log', JSON.stringify(findings));
+    return findings;
   }
 
   /** Turns rotation off for a secret that is done with, so later due rotations skip it. */
