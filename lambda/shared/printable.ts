@@ -23,7 +23,7 @@ const UNPRINTABLE =
  */
 export function printableLines(text: string): string {
   return text.replace(UNPRINTABLE, (char) =>
-    char === '\n' || char === '\t' ? char : escapeOf(char),
+    char === '\n' || char === '\t' ? char : escapeCharacter(char),
   );
 }
 
@@ -46,7 +46,7 @@ export const SNS_SUBJECT_MAX_LENGTH = 100;
  * ```
  */
 export function printable(text: string): string {
-  return text.replace(UNPRINTABLE, escapeOf);
+  return text.replace(UNPRINTABLE, escapeCharacter);
 }
 
 /**
@@ -88,7 +88,8 @@ export function truncateAtWord(text: string, maxLength: number, ellipsis = '...'
   return `${cut.trimEnd()}${ellipsis}`.slice(0, maxLength);
 }
 
-function escapeOf(char: string): string {
+/** `\xHH` up to U+00FF, `\uHHHH` above (each half of a surrogate pair on its own). */
+export function escapeCharacter(char: string): string {
   const code = char.charCodeAt(0);
   const hex = code.toString(16).toUpperCase();
   return code <= 0xff ? `\\x${hex.padStart(2, '0')}` : `\\u${hex.padStart(4, '0')}`;

@@ -4,6 +4,7 @@
  * characters or megabytes where an id should be: none of that may reach an output as received.
  */
 import { fingerprint as fingerprintOf } from './fingerprint';
+import { escapeCharacter } from './printable';
 
 /** What replaces a secret or a key-shaped token; it never carries the value's fingerprint. */
 export const REDACTED = '[redacted]';
@@ -80,7 +81,7 @@ export function quoteUntrusted(value: string, options: UntrustedTextOptions = {}
   // Redact before capping, so a key cut by the cap cannot leave its first characters behind;
   // again after escaping, which may have formed a secret that contains `\`.
   let text = redact(String(value));
-  text = redact(text.replace(NOT_PRINTABLE_ASCII, escapeOf));
+  text = redact(text.replace(NOT_PRINTABLE_ASCII, escapeCharacter));
   text = capped(text, maxLength);
   // The marker itself may complete a secret that ends in dots: then nothing of it is kept.
   if (secrets.some((secret) => text.includes(secret))) {
@@ -97,13 +98,6 @@ export function quoteUntrustedOptional(
   absent = '(none)',
 ): string {
   return value === undefined ? absent : quoteUntrusted(value, options);
-}
-
-/** `\xHH` up to U+00FF, `\uHHHH` above (each half of a surrogate pair on its own). */
-function escapeOf(char: string): string {
-  const code = char.charCodeAt(0);
-  const hex = code.toString(16).toUpperCase();
-  return code <= 0xff ? `\\x${hex.padStart(2, '0')}` : `\\u${hex.padStart(4, '0')}`;
 }
 
 function capped(text: string, maxLength: number): string {
