@@ -106,14 +106,20 @@ export class TracedHttpClient extends HttpClient {
 
 /**
  * The same call of any secret gets the same name, whatever vendor: path segments holding ids
- * (any segment with a digit, API versions such as `v1` aside) become `:id`, e.g.
+ * (any segment with a digit or an underscore, API versions such as `v1` aside) become `:id`, e.g.
  * `/api/organizations/:id/users/:id/keys`, `/v1/keys/:id`.
  */
 function routeOf(path: string): string {
   return path
     .split('/')
-    .map((segment) => (/\d/.test(segment) && !/^v\d+$/.test(segment) ? ':id' : segment))
+    .map((segment) => (isIdSegment(segment) ? ':id' : segment))
     .join('/');
+}
+
+/** Ids are random: a digit is likely but not certain (`key_AbCd…`), a prefix's `_` is. */
+function isIdSegment(segment: string): boolean {
+  if (/^v\d+$/.test(segment)) return false;
+  return /\d/.test(segment) || segment.includes('_');
 }
 
 /** The fault kinds of the matrix. */
