@@ -1,15 +1,22 @@
 import { App } from 'aws-cdk-lib';
 import { ApiKeyRotatorStack } from '../lib/api-key-rotator-stack';
-import { loadRotatorConfig } from '../lib/config';
+import {
+  CONFIG_CONTEXT_KEY,
+  loadRotatorConfig,
+  MissingConfigError,
+  resolveConfigPath,
+} from '../lib/config';
 import { addComplianceChecks } from '../lib/nag';
 
-/** Context key naming the config file: `npx cdk synth -c api-key-rotator:config=config/prod.json`. */
-const CONFIG_CONTEXT_KEY = 'api-key-rotator:config';
-
 const app = new App();
-const configPath: unknown = app.node.tryGetContext(CONFIG_CONTEXT_KEY);
-if (typeof configPath !== 'string') {
-  throw new Error(`Set the context value "${CONFIG_CONTEXT_KEY}" to the path of a config file.`);
+let configPath: string | undefined;
+try {
+  configPath = resolveConfigPath(app.node.tryGetContext(CONFIG_CONTEXT_KEY));
+} catch (error) {
+  if (!(error instanceof MissingConfigError)) throw error;
+  // A plain message and a failed exit, before any construct exists: cdk deploy stops here.
+  console.error(error.message);
+  process.exit(1);
 }
 const config = loadRotatorConfig(configPath);
 new ApiKeyRotatorStack(app, config.stackName, {

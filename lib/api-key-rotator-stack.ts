@@ -4,7 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { AuditFunction } from './audit-function';
 import type { RotatorConfig } from './config';
-import { constructIdFor } from './construct-id';
+import { constructIdFor, physicalNamePrefixFor } from './construct-id';
 import { ManagedApiKey } from './managed-api-key';
 import { NotificationTopic } from './notification-topic';
 import { ProtectedSecret } from './protected-secret';
@@ -65,7 +65,9 @@ export class ApiKeyRotatorStack extends Stack {
     }
     const needsPartnerKey = config.secrets.some((secret) => secret.provider === 'polytomic');
 
-    this.rotationKey = new RotationKey(this, 'RotationKey');
+    this.rotationKey = new RotationKey(this, 'RotationKey', {
+      aliasName: physicalNamePrefixFor(this.stackName),
+    });
     this.notifications = new NotificationTopic(this, 'Notifications');
     this.rotationFunction = new RotationFunction(this, 'RotationFunction', {
       rotationKey: this.rotationKey,
@@ -85,6 +87,7 @@ export class ApiKeyRotatorStack extends Stack {
       allowLoopbackHttp: config.allowLoopbackHttp,
       schedule: config.audit.schedule,
       scheduleEnabled: config.audit.enabled,
+      reservedConcurrency: config.audit.reservedConcurrency,
       logRetention: config.logRetentionDays,
     });
 
@@ -98,6 +101,8 @@ export class ApiKeyRotatorStack extends Stack {
           rotationKey: this.rotationKey,
           placeholder: { partnerKey: '' },
           readerArns: [this.rotationFunction.role.roleArn, ...partnerKeyReaders],
+          // The function and `recover` read the partner key's AWSCURRENT only.
+          currentVersionOnly: true,
         });
         if (partnerKeyReaders.length > 0) {
           this.rotationKey.allowSecretsManagerUse(
@@ -143,6 +148,8 @@ export class ApiKeyRotatorStack extends Stack {
       rotationFunction: this.rotationFunction.function,
       auditFunction: this.auditFunction.function,
       auditContinuationTopic: this.auditFunction.continuationTopic,
+      secretArns: this.managedApiKeys.map((managed) => managed.secretArn),
+      ruleTarget: (ruleId, rule) => this.notifications.allowEventRule(ruleId, rule),
     });
 
     for (const managed of this.managedApiKeys) {

@@ -19,6 +19,7 @@ import {
   type BuiltInProviderName as Provider,
 } from '../lambda/providers/registry';
 import { REVOKE_POLICIES, type RevokePolicy } from '../lambda/shared/secret';
+import { physicalNamePrefixFor } from './construct-id';
 
 // The deployed function defines the vendors, revoke policies and default origins; the stack follows it.
 export {
@@ -91,6 +92,8 @@ export interface AuditScheduleConfig {
   readonly schedule: string;
   /** Whether the schedule runs; when false the function stays deployed for on-demand runs. */
   readonly enabled: boolean;
+  /** Concurrent executions reserved for the audit; undefined reserves none. */
+  readonly reservedConcurrency?: number;
 }
 
 /** The whole deployment, validated. */
@@ -103,7 +106,8 @@ export interface RotatorConfig {
    * simulators); a loopback origin without a port allows every port. Never needed on AWS.
    */
   readonly allowLoopbackHttp: boolean;
-  readonly reservedConcurrency: number;
+  /** Concurrent executions reserved for the rotation function; undefined reserves none. */
+  readonly reservedConcurrency?: number;
   readonly logRetentionDays: number;
   readonly partnerKey: PartnerKeyConfig;
   readonly secrets: readonly ManagedSecretConfig[];
@@ -131,9 +135,14 @@ const WINDOW = /^(\d+)h$/;
 /** A cron field that fires at one fixed minute or hour. */
 const FIXED_CRON_FIELD = /^\d{1,2}$/;
 
-const DEFAULT_RESERVED_CONCURRENCY = 2;
+/** Upper bound of a function's reserved concurrency: enough for any rotation load, small beside the account's pool. */
+const MAX_RESERVED_CONCURRENCY = 10;
+const RESERVED_CONCURRENCY_HINT = `must be an integer from 1 to ${MAX_RESERVED_CONCURRENCY}, or left out to reserve none`;
 const DEFAULT_LOG_RETENTION_DAYS = 90;
-const DEFAULT_PARTNER_SECRET_NAME = 'api-key-rotator/polytomic-partner-key';
+/** The partner key's default name, under the stack's prefix so a second stack does not collide. */
+export function defaultPartnerSecretName(stackName: string): string {
+  return `${physicalNamePrefixFor(stackName)}/polytomic-partner-key`;
+}
 /** The audit's default schedule: daily at 06:00 UTC. */
 export const DEFAULT_AUDIT_SCHEDULE = 'cron(0 6 * * ? *)';
 const MINUTES_PER_UNIT: Readonly<Record<RateUnit, number>> = { minute: 1, hour: 60, day: 1440 };
@@ -294,9 +303,16 @@ export function auditScheduleProblem(expression: string): string | undefined {
 function readAudit(reader: ConfigReader, value: unknown): AuditScheduleConfig | undefined {
   const field = 'audit';
   if (value === undefined) return { schedule: DEFAULT_AUDIT_SCHEDULE, enabled: true };
-  if (!isObject(value)) return reader.fail(field, 'must be an object {"schedule", "enabled"}');
-  reader.rejectUnknownKeys(value, field, ['schedule', 'enabled']);
+  if (!isObject(value)) {
+    return reader.fail(field, 'must be an object {"schedule", "enabled", "reservedConcurrency"}');
+  }
+  reader.rejectUnknownKeys(value, field, ['schedule', 'enabled', 'reservedConcurrency']);
   const { schedule = DEFAULT_AUDIT_SCHEDULE, enabled = true } = value;
+  const reservedConcurrency = readReservedConcurrency(
+    reader,
+    value.reservedConcurrency,
+    `${field}.reservedConcurrency`,
+  );
   const scheduleProblem =
     typeof schedule === 'string'
       ? auditScheduleProblem(schedule)
@@ -306,7 +322,27 @@ function readAudit(reader: ConfigReader, value: unknown): AuditScheduleConfig | 
     reader.fail(`${field}.enabled`, `must be true or false, got ${describe(enabled)}`);
   }
   if (typeof schedule !== 'string' || scheduleProblem !== undefined) return undefined;
-  return typeof enabled === 'boolean' ? { schedule, enabled } : undefined;
+  if (typeof enabled !== 'boolean' || reservedConcurrency === null) return undefined;
+  return reservedConcurrency === undefined
+    ? { schedule, enabled }
+    : { schedule, enabled, reservedConcurrency };
+}
+
+/** Optional reserved concurrency (undefined when left out, null when invalid): none by default, as Lambda keeps 100 unreserved. */
+function readReservedConcurrency(
+  reader: ConfigReader,
+  value: unknown,
+  field: string,
+): number | null | undefined {
+  if (value === undefined) return undefined;
+  return (
+    reader.integer(
+      value,
+      field,
+      (n) => n >= 1 && n <= MAX_RESERVED_CONCURRENCY,
+      RESERVED_CONCURRENCY_HINT,
+    ) ?? null
+  );
 }
 
 function readReplica(
@@ -388,9 +424,13 @@ function readSecret(
   };
 }
 
-function readPartnerKey(reader: ConfigReader, value: unknown): PartnerKeyConfig | undefined {
+function readPartnerKey(
+  reader: ConfigReader,
+  value: unknown,
+  defaultSecretName: string,
+): PartnerKeyConfig | undefined {
   const field = 'partnerKey';
-  if (value === undefined) return { kind: 'created', secretName: DEFAULT_PARTNER_SECRET_NAME };
+  if (value === undefined) return { kind: 'created', secretName: defaultSecretName };
   if (!isObject(value)) return reader.fail(field, 'must be an object');
   reader.rejectUnknownKeys(value, field, [
     'secretName',
@@ -431,7 +471,7 @@ function readPartnerKey(reader: ConfigReader, value: unknown): PartnerKeyConfig 
   }
   const secretName =
     value.secretName === undefined
-      ? DEFAULT_PARTNER_SECRET_NAME
+      ? defaultSecretName
       : reader.string(
           value.secretName,
           `${field}.secretName`,
@@ -543,15 +583,11 @@ export function parseRotatorConfig(raw: unknown, source = 'config'): RotatorConf
     reader.fail('allowLoopbackHttp', 'must be true or false');
   }
   const allowedOrigins = readAllowedOrigins(reader, raw.allowedOrigins, allowLoopbackHttp);
-  const reservedConcurrency =
-    raw.reservedConcurrency === undefined
-      ? DEFAULT_RESERVED_CONCURRENCY
-      : reader.integer(
-          raw.reservedConcurrency,
-          'reservedConcurrency',
-          (n) => n >= 1 && n <= 10,
-          'must be an integer from 1 to 10',
-        );
+  const reservedConcurrency = readReservedConcurrency(
+    reader,
+    raw.reservedConcurrency,
+    'reservedConcurrency',
+  );
   const logRetentionDays =
     raw.logRetentionDays === undefined
       ? DEFAULT_LOG_RETENTION_DAYS
@@ -561,7 +597,11 @@ export function parseRotatorConfig(raw: unknown, source = 'config'): RotatorConf
           (n) => LOG_RETENTION_DAYS.includes(n),
           `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
         );
-  const partnerKey = readPartnerKey(reader, raw.partnerKey);
+  const partnerKey = readPartnerKey(
+    reader,
+    raw.partnerKey,
+    defaultPartnerSecretName(stackName ?? 'ApiKeyRotator'),
+  );
   const audit = readAudit(reader, raw.audit);
   if (!Array.isArray(raw.secrets) || raw.secrets.length === 0) {
     reader.fail('secrets', 'must be a non-empty list of managed secrets');
@@ -578,7 +618,7 @@ export function parseRotatorConfig(raw: unknown, source = 'config'): RotatorConf
   if (
     reader.problems.length > 0 ||
     stackName === undefined ||
-    reservedConcurrency === undefined ||
+    reservedConcurrency === null ||
     logRetentionDays === undefined ||
     partnerKey === undefined ||
     audit === undefined
@@ -589,12 +629,48 @@ export function parseRotatorConfig(raw: unknown, source = 'config'): RotatorConf
     stackName,
     allowedOrigins,
     allowLoopbackHttp,
-    reservedConcurrency,
+    ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
     logRetentionDays,
     partnerKey,
     secrets,
     audit,
   };
+}
+
+/** Context key naming the config file: `npx cdk deploy -c api-key-rotator:config=config/deploy.json`. */
+export const CONFIG_CONTEXT_KEY = 'api-key-rotator:config';
+/** The example config: for synth and tests only, its reader role exists in no account. */
+export const EXAMPLE_CONFIG_PATH = 'config/example.json';
+/** The principal the example names, which KMS rejects in a key policy on any real account. */
+const EXAMPLE_READER_ROLE = 'arn:aws:iam::111122223333:role/sync-service';
+
+/** Thrown when the app is run without a config file: nothing is synthesized, so nothing is deployed. */
+export class MissingConfigError extends Error {
+  constructor() {
+    super(
+      [
+        `No config file: set the context value "${CONFIG_CONTEXT_KEY}" to your own config. Write one, then deploy it:`,
+        `  cp ${EXAMPLE_CONFIG_PATH} config/deploy.json`,
+        '  # edit config/deploy.json: stackName, secrets, and readerRoleArns naming roles that exist in your account',
+        `  npx cdk deploy -c ${CONFIG_CONTEXT_KEY}=config/deploy.json`,
+        `${EXAMPLE_CONFIG_PATH} is for synth and tests only (npm run synth passes it explicitly): its reader role`,
+        `${EXAMPLE_READER_ROLE} exists in no account, and KMS refuses a key policy naming an unknown`,
+        'principal in the middle of the deploy.',
+      ].join('\n'),
+    );
+    this.name = 'MissingConfigError';
+  }
+}
+
+/**
+ * The config file the app synthesizes: the context value, never a default.
+ * @throws MissingConfigError when the context value is missing or blank
+ */
+export function resolveConfigPath(contextValue: unknown): string {
+  if (typeof contextValue !== 'string' || contextValue.trim() === '') {
+    throw new MissingConfigError();
+  }
+  return contextValue;
 }
 
 /** Reads and validates a JSON config file. */

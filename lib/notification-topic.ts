@@ -1,8 +1,31 @@
 import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { KEY_ADMINISTRATION_ACTIONS } from './rotation-key';
+
+/**
+ * What a publisher to a KMS-encrypted topic needs on its key (SNS developer guide, "Encryption at
+ * rest" → "Key management"): `kms:GenerateDataKey` and `kms:Decrypt`, not `kms:GenerateDataKey*`.
+ */
+export const SNS_PUBLISHER_KEY_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'];
+
+/** Lets `grantee` publish to the encrypted `topic`: `sns:Publish` on it and the documented key actions on its key. */
+export function grantEncryptedPublish(topic: sns.ITopic, grantee: iam.IGrantable): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }),
+  );
+  if (topic.masterKey) {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: SNS_PUBLISHER_KEY_ACTIONS,
+        resources: [topic.masterKey.keyArn],
+      }),
+    );
+  }
+}
 
 /** Properties of a {@link NotificationTopic}. */
 export interface NotificationTopicProps {
@@ -26,20 +49,46 @@ export class NotificationTopic extends Construct {
   /** The key that encrypts the topic's messages. */
   readonly key: kms.Key;
 
+  private eventBridgeKeyGranted = false;
+
   constructor(scope: Construct, id: string, props: NotificationTopicProps = {}) {
     super(scope, id);
+    const stack = Stack.of(this);
+    const account = new iam.AccountRootPrincipal();
+    // Replaces the default `kms:*` for the account: administration by name, and use only through
+    // SNS, which is all a publisher's identity policy needs.
     this.key = new kms.Key(this, 'Key', {
       description: 'Encrypts api-key-rotator notifications',
       enableKeyRotation: true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'AccountAdministersKey',
+            principals: [account],
+            actions: KEY_ADMINISTRATION_ACTIONS,
+            resources: ['*'],
+          }),
+          new iam.PolicyStatement({
+            sid: 'AccountPublishesThroughSns',
+            principals: [account],
+            actions: SNS_PUBLISHER_KEY_ACTIONS,
+            resources: ['*'],
+            conditions: {
+              StringEquals: { 'kms:ViaService': `sns.${stack.region}.amazonaws.com` },
+            },
+          }),
+        ],
+      }),
     });
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
-        // EventBridge targets grant themselves; CloudWatch alarm actions do not.
+        // The actions SNS documents for AWS service publishers to an encrypted topic.
         sid: 'CloudWatchAlarmsPublishEncrypted',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        actions: SNS_PUBLISHER_KEY_ACTIONS,
         resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     );
     this.topic = new sns.Topic(this, 'Topic', {
@@ -50,7 +99,6 @@ export class NotificationTopic extends Construct {
     // enforceSSL writes a topic policy, which replaces SNS's default one: alarm actions publish as
     // cloudwatch.amazonaws.com and need their own statement ("Amazon SNS topic policies for
     // CloudWatch alarms"), limited to this account's alarms.
-    const stack = Stack.of(this);
     this.topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'CloudWatchAlarmsPublish',
@@ -70,5 +118,42 @@ export class NotificationTopic extends Construct {
         },
       }),
     );
+  }
+
+  /**
+   * Lets EventBridge deliver `rule`'s events to the topic: the topic policy names the rule by
+   * `aws:SourceArn`; the key policy can only name the account (`aws:SourceAccount`), since the
+   * rule depends on the topic and the topic on the key, so the rule's ARN there would be a cycle.
+   */
+  allowEventRule(id: string, rule: events.IRule): events.IRuleTarget {
+    const stack = Stack.of(this);
+    const eventBridge = new iam.ServicePrincipal('events.amazonaws.com');
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: `${id}Publishes`,
+        principals: [eventBridge],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnEquals: { 'aws:SourceArn': rule.ruleArn },
+        },
+      }),
+    );
+    if (!this.eventBridgeKeyGranted) {
+      this.eventBridgeKeyGranted = true;
+      this.key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'EventBridgePublishesEncrypted',
+          principals: [eventBridge],
+          actions: SNS_PUBLISHER_KEY_ACTIONS,
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+        }),
+      );
+    }
+    const topic = this.topic;
+    // The target grants nothing itself: the statements above are the whole grant.
+    return { bind: () => ({ arn: topic.topicArn, targetResource: topic }) };
   }
 }

@@ -24,6 +24,13 @@ export interface ProtectedSecretProps {
   readonly readerArns: readonly string[];
 
   /**
+   * Whether the readers may read only the `AWSCURRENT` version, and only by naming that stage
+   * (`secretsmanager:VersionStage`): for a secret nobody needs an older or pending version of.
+   * @default false
+   */
+  readonly currentVersionOnly?: boolean;
+
+  /**
    * A description shown in the console.
    * @default - none
    */
@@ -90,12 +97,30 @@ export class ProtectedSecret extends Construct {
       blockPublicPolicy: true,
       resourcePolicy: new iam.PolicyDocument({
         statements: [
-          new iam.PolicyStatement({
-            sid: 'ReadersReadValue',
-            principals: readers.map((arn) => new iam.ArnPrincipal(arn)),
-            actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-            resources: ['*'],
-          }),
+          ...(props.currentVersionOnly === true
+            ? [
+                new iam.PolicyStatement({
+                  sid: 'ReadersDescribe',
+                  principals: readers.map((arn) => new iam.ArnPrincipal(arn)),
+                  actions: ['secretsmanager:DescribeSecret'],
+                  resources: ['*'],
+                }),
+                new iam.PolicyStatement({
+                  sid: 'ReadersReadCurrentValue',
+                  principals: readers.map((arn) => new iam.ArnPrincipal(arn)),
+                  actions: ['secretsmanager:GetSecretValue'],
+                  resources: ['*'],
+                  conditions: { StringEquals: { 'secretsmanager:VersionStage': 'AWSCURRENT' } },
+                }),
+              ]
+            : [
+                new iam.PolicyStatement({
+                  sid: 'ReadersReadValue',
+                  principals: readers.map((arn) => new iam.ArnPrincipal(arn)),
+                  actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+                  resources: ['*'],
+                }),
+              ]),
           // Only reading the value is denied: administrators and CloudFormation keep describe,
           // tag, policy, rotate and delete, so the secret stays manageable without them reading it.
           new iam.PolicyStatement({

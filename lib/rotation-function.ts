@@ -8,6 +8,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { FunctionEnv, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/shared/contracts';
 import { allowedOriginsSetting } from './config';
+import { grantEncryptedPublish } from './notification-topic';
 import type { RotationKey } from './rotation-key';
 
 // The functions publish under these names, so lambda/shared/contracts defines them.
@@ -59,8 +60,9 @@ export interface RotationFunctionProps {
 
   /**
    * Concurrent executions reserved for the function, which is also its ceiling: it keeps
-   * simultaneous rotations under the vendors' rate limits (Poelis: 60 requests a minute).
-   * @default 2
+   * simultaneous rotations under the vendors' rate limits (Poelis: 60 requests a minute). Lambda
+   * refuses a reservation that leaves the account fewer than 100 unreserved executions.
+   * @default - none: the function shares the account's unreserved pool
    */
   readonly reservedConcurrency?: number;
 
@@ -109,7 +111,7 @@ export class RotationFunction extends Construct {
       timeout: Duration.minutes(2),
       // The work is network-bound; 256 MB buys the CPU for a fast cold start of the ~1 MB bundle.
       memorySize: 256,
-      reservedConcurrentExecutions: props.reservedConcurrency ?? 2,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
@@ -130,7 +132,8 @@ export class RotationFunction extends Construct {
       reason:
         'A rotation event has nothing worth replaying: the next attempt restarts from the secret version stages; failures raise the errors alarm and RotationFailed events.',
     });
-    Validations.of(this.role).acknowledge({
+    // On the role's policy only, so that a wildcard on another of its policies is still reported.
+    Validations.of(this.role.node.findChild('DefaultPolicy')).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.',
@@ -150,12 +153,7 @@ export class RotationFunction extends Construct {
         resources: [key.key.keyArn],
       }),
     );
-    props.notificationTopic.grantPublish(this.role);
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-      reason:
-        "Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* (the SNS grant's action family), on the topic's key only.",
-    });
+    grantEncryptedPublish(props.notificationTopic, this.role);
   }
 
   /**
@@ -193,6 +191,7 @@ export class RotationFunction extends Construct {
         sid: 'ReadPartnerKey',
         actions: ['secretsmanager:GetSecretValue'],
         resources: [partnerKey.secretArn],
+        conditions: { StringEquals: { 'secretsmanager:VersionStage': 'AWSCURRENT' } },
       }),
     );
     if (encryptionKeyArn !== undefined) {
@@ -201,8 +200,12 @@ export class RotationFunction extends Construct {
           sid: 'DecryptImportedPartnerKey',
           actions: ['kms:Decrypt'],
           resources: [encryptionKeyArn],
+          // Only through Secrets Manager, and only for the partner key secret's own values.
           conditions: {
-            StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` },
+            StringEquals: {
+              'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com`,
+              'kms:EncryptionContext:SecretARN': partnerKey.secretArn,
+            },
           },
         }),
       );

@@ -21,23 +21,34 @@ export interface RotationKeyProps {
 /** The `SecretVersionId` Secrets Manager's key-validation calls carry in their encryption context. */
 const VALIDATE_KEY_ACCESS_VERSION = 'RequestToValidateKeyAccess';
 
-/** KMS actions that administer a key without using it for cryptography. */
-const KEY_ADMINISTRATION_ACTIONS = [
+/**
+ * KMS actions that administer a key without using it for cryptography, named one by one: the
+ * console's `kms:Create*` includes `kms:CreateGrant`, and a grant is used without the key
+ * policy's `kms:ViaService` and encryption-context conditions.
+ */
+export const KEY_ADMINISTRATION_ACTIONS = [
   'kms:CancelKeyDeletion',
-  'kms:Create*',
-  'kms:Delete*',
-  'kms:Describe*',
-  'kms:Disable*',
-  'kms:Enable*',
-  'kms:Get*',
-  'kms:List*',
-  'kms:Put*',
-  'kms:Revoke*',
+  'kms:CreateAlias',
+  'kms:DeleteAlias',
+  'kms:DescribeKey',
+  'kms:DisableKey',
+  'kms:DisableKeyRotation',
+  'kms:EnableKey',
+  'kms:EnableKeyRotation',
+  'kms:GetKeyPolicy',
+  'kms:GetKeyRotationStatus',
+  'kms:ListGrants',
+  'kms:ListKeyPolicies',
+  'kms:ListKeyRotations',
+  'kms:ListResourceTags',
+  'kms:PutKeyPolicy',
+  'kms:RevokeGrant',
   'kms:RotateKeyOnDemand',
   'kms:ScheduleKeyDeletion',
   'kms:TagResource',
   'kms:UntagResource',
-  'kms:Update*',
+  'kms:UpdateAlias',
+  'kms:UpdateKeyDescription',
 ];
 
 /**

@@ -50,6 +50,18 @@ export interface RotationMonitoringProps {
   readonly auditContinuationTopic?: sns.ITopic;
 
   /**
+   * ARNs of the secrets whose RotationFailed/RotationAbandoned events are forwarded.
+   * @default - every secret of the account in the region
+   */
+  readonly secretArns?: readonly string[];
+
+  /**
+   * Makes the target that delivers the rule's events to the topic, granting exactly that rule.
+   * @default - the CDK's SnsTopic target, which grants every EventBridge rule
+   */
+  readonly ruleTarget?: (id: string, rule: events.IRule) => events.IRuleTarget;
+
+  /**
    * Name of the dashboard.
    * @default - a name CloudFormation generates
    */
@@ -87,8 +99,8 @@ export class RotationMonitoring extends Construct {
     this.period = props.alarmPeriod ?? Duration.minutes(5);
     this.alarmAction = new cloudwatchActions.SnsAction(props.notificationTopic);
 
-    // Secrets Manager reports these as CloudTrail service events; they are not filtered by
-    // secret because the field carrying the secret ARN is not documented for them.
+    // Secrets Manager reports these as CloudTrail service events carrying the secret's ARN in
+    // additionalEventData.SecretId ("Match Secrets Manager events with EventBridge").
     this.rotationFailureRule = new events.Rule(this, 'RotationFailureRule', {
       description: 'Secrets Manager rotation failed or was abandoned',
       eventPattern: {
@@ -97,14 +109,20 @@ export class RotationMonitoring extends Construct {
         detail: {
           eventSource: ['secretsmanager.amazonaws.com'],
           eventName: ROTATION_FAILURE_EVENTS,
+          ...(props.secretArns?.length
+            ? { additionalEventData: { SecretId: [...props.secretArns] } }
+            : {}),
         },
       },
-      targets: [new targets.SnsTopic(props.notificationTopic)],
     });
+    this.rotationFailureRule.addTarget(
+      props.ruleTarget?.('RotationFailureRule', this.rotationFailureRule) ??
+        new targets.SnsTopic(props.notificationTopic),
+    );
     Validations.of(this.rotationFailureRule).acknowledge({
       id: 'Serverless-EventBusDLQ',
       reason:
-        'An undelivered event is still counted in TriggeredRules, whose alarm notifies independently of the delivery.',
+        "A failed delivery is retried by EventBridge for 24 hours and the event is still counted in TriggeredRules; that count's alarm notifies the same topic, so a topic that cannot be reached at all is seen only as the alarm's ALARM state on the dashboard, not as a message.",
     });
     const rotationFailures = new cloudwatch.Metric({
       namespace: 'AWS/Events',

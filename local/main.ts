@@ -64,6 +64,7 @@ async function main(): Promise<void> {
       auditFunctionArn: stack.auditFunctionArn,
       notificationTopicArn: stack.topicArn,
       kmsKeyArn: stack.kmsKeyArn,
+      kmsAlias: stack.kmsAliasName,
       secrets: stack.secretArns,
       partnerKeySecretArn: stack.partnerKeySecretArn,
       sessions: {

@@ -67,7 +67,7 @@ export class SecretsAccess {
     if (secretId === undefined) return; // the operation's validation error says what is missing
     const secret = store.lookup(secretId);
     if (secret) {
-      await this.authorizeOnSecret(operation, secret, principal);
+      await this.authorizeOnSecret(operation, secret, principal, input);
       return;
     }
     // An unknown secret is authorized on the ARN the caller could mean, as IAM does.
@@ -81,14 +81,22 @@ export class SecretsAccess {
     });
   }
 
-  /** Authorizes an operation on an existing (or just created) secret. */
+  /**
+   * Authorizes an operation on an existing (or just created) secret. The request's `VersionStage`
+   * is the `secretsmanager:VersionStage` condition key, present only when the request names a stage
+   * (Service Authorization Reference, "Condition keys for AWS Secrets Manager").
+   */
   async authorizeOnSecret(
     operation: string,
     secret: StoredSecret,
     principal: Principal,
+    input: JsonObject = {},
   ): Promise<void> {
     const context: Record<string, string> = {};
     for (const tag of secret.tags) context[`aws:ResourceTag/${tag.Key}`] = tag.Value;
+    if (typeof input.VersionStage === 'string') {
+      context['secretsmanager:VersionStage'] = input.VersionStage;
+    }
     await this.options.authorizer.authorize({
       principal,
       action: `secretsmanager:${operation}`,

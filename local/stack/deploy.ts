@@ -66,6 +66,8 @@ export interface LocalStack {
   /** The config the template was synthesized from. */
   readonly config: RotatorConfig;
   readonly kmsKeyArn: string;
+  /** The key's alias as deployed (`alias/<stack name prefix>`). */
+  readonly kmsAliasName: string;
   readonly topicArn: string;
   readonly rotationFunctionArn: string;
   readonly auditFunctionArn: string;
@@ -220,6 +222,7 @@ export async function deployLocalStack(
     outputs: deployed.outputs,
     config: options.config,
     kmsKeyArn: arnOf(byType('AWS::KMS::Key', 'RotationKey')),
+    kmsAliasName: byType('AWS::KMS::Alias', 'RotationKey').physicalId,
     topicArn: byType('AWS::SNS::Topic', 'NotificationsTopic').physicalId,
     rotationFunctionArn: arnOf(byType('AWS::Lambda::Function', 'RotationFunction')),
     auditFunctionArn: arnOf(byType('AWS::Lambda::Function', 'AuditFunction')),

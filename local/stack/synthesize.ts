@@ -22,7 +22,7 @@ import { loadRotatorConfig, PROVIDERS, type RotatorConfig } from '../../lib/conf
 
 const ROOT = join(__dirname, '..', '..');
 
-/** The config a user deploys by default (`cdk.json`'s context). */
+/** The config the local world synthesizes by default: the example, which is for synth and tests only. */
 export const DEFAULT_CONFIG = join(ROOT, 'config', 'example.json');
 
 /**

@@ -338,8 +338,14 @@ describe('the partner key', () => {
     );
     expect(policy.ResourcePolicy).toContain(cli.stack.operatorRoleArn);
     await expect(
-      cli.operator.secrets.send(new GetSecretValueCommand({ SecretId: partnerKeySecretArn })),
+      cli.operator.secrets.send(
+        new GetSecretValueCommand({ SecretId: partnerKeySecretArn, VersionStage: 'AWSCURRENT' }),
+      ),
     ).resolves.toBeDefined();
+    // Only AWSCURRENT, and only by naming it (secretsmanager:VersionStage).
+    await expect(
+      cli.operator.secrets.send(new GetSecretValueCommand({ SecretId: partnerKeySecretArn })),
+    ).rejects.toMatchObject({ name: 'AccessDeniedException' });
     // The audit reads every managed secret, but never the key that mints keys.
     await expect(
       cli.inspector.secrets.send(new GetSecretValueCommand({ SecretId: partnerKeySecretArn })),

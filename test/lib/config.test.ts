@@ -1,12 +1,16 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   allowedOriginsSetting,
   auditIntervalMinutes,
+  CONFIG_CONTEXT_KEY,
   ConfigError,
+  defaultPartnerSecretName,
   loadRotatorConfig,
+  MissingConfigError,
   parseRotatorConfig,
+  resolveConfigPath,
 } from '../../lib/config';
 
 const validSecret = {
@@ -39,7 +43,8 @@ describe('parseRotatorConfig', () => {
       polytomic: ['https://app.polytomic.com'],
       poelis: ['https://api.poelis.com'],
     });
-    expect(config.reservedConcurrency).toBe(2);
+    expect(config.reservedConcurrency).toBeUndefined();
+    expect(config.audit.reservedConcurrency).toBeUndefined();
     expect(config.logRetentionDays).toBe(90);
     expect(config.partnerKey).toEqual({
       kind: 'created',
@@ -176,7 +181,7 @@ describe('parseRotatorConfig', () => {
       }),
     ).toEqual([
       'allowedOrigins.polytomic[0]: uses plain http, allowed only to 127.0.0.1 or localhost with loopback http enabled (allowLoopbackHttp)',
-      'reservedConcurrency: 0 must be an integer from 1 to 10',
+      'reservedConcurrency: 0 must be an integer from 1 to 10, or left out to reserve none',
       expect.stringMatching(/^logRetentionDays: 42 must be one of 1, 3, 5/),
     ]);
   });
@@ -330,13 +335,49 @@ describe('parseRotatorConfig', () => {
       problemsOf({ secrets: [validSecret], audit: { enabled: 'no', timezone: 'Europe/Paris' } }),
     ).toEqual([
       expect.stringMatching(
-        /^audit\.timezone: unknown field \(expected one of schedule, enabled\)/,
+        /^audit\.timezone: unknown field \(expected one of schedule, enabled, reservedConcurrency\)/,
       ),
       'audit.enabled: must be true or false, got "no"',
     ]);
     expect(problemsOf({ secrets: [validSecret], audit: 'daily' })).toEqual([
-      'audit: must be an object {"schedule", "enabled"}',
+      'audit: must be an object {"schedule", "enabled", "reservedConcurrency"}',
     ]);
+  });
+
+  it('reserves concurrency for a function only when asked, from 1 to 10, naming the field', () => {
+    const reserved = parseRotatorConfig({
+      secrets: [validSecret],
+      reservedConcurrency: 2,
+      audit: { reservedConcurrency: 1 },
+    });
+    expect(reserved.reservedConcurrency).toBe(2);
+    expect(reserved.audit).toEqual({
+      schedule: 'cron(0 6 * * ? *)',
+      enabled: true,
+      reservedConcurrency: 1,
+    });
+    expect(
+      problemsOf({
+        secrets: [validSecret],
+        reservedConcurrency: 2.5,
+        audit: { reservedConcurrency: 11 },
+      }),
+    ).toEqual([
+      'reservedConcurrency: 2.5 must be an integer from 1 to 10, or left out to reserve none',
+      'audit.reservedConcurrency: 11 must be an integer from 1 to 10, or left out to reserve none',
+    ]);
+    expect(problemsOf({ secrets: [validSecret], audit: { reservedConcurrency: '2' } })).toEqual([
+      'audit.reservedConcurrency: "2" must be an integer from 1 to 10, or left out to reserve none',
+    ]);
+  });
+
+  it("names the partner key after the stack, so two stacks' defaults do not collide", () => {
+    const staging = parseRotatorConfig({ stackName: 'RotatorStaging', secrets: [validSecret] });
+    expect(staging.partnerKey).toEqual({
+      kind: 'created',
+      secretName: 'rotator-staging/polytomic-partner-key',
+    });
+    expect(defaultPartnerSecretName('ApiKeyRotator')).toBe('api-key-rotator/polytomic-partner-key');
   });
 
   it('names the file in the error when loading', () => {
@@ -351,5 +392,43 @@ describe('parseRotatorConfig', () => {
   it('accepts the example config shipped with the project', () => {
     const config = loadRotatorConfig(join(__dirname, '..', '..', 'config', 'example.json'));
     expect(config.secrets.map((s) => s.provider)).toEqual(['polytomic', 'poelis']);
+  });
+
+  it('reserves no concurrency in the example, which a new account (quota of 10) could not give', () => {
+    const config = loadRotatorConfig(join(__dirname, '..', '..', 'config', 'example.json'));
+    expect([config.reservedConcurrency, config.audit.reservedConcurrency]).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
+});
+
+describe('resolveConfigPath (bin/app.ts)', () => {
+  it('uses the config file the context names', () => {
+    expect(resolveConfigPath('config/deploy.json')).toBe('config/deploy.json');
+  });
+
+  it.each([undefined, '', '  ', 42])(
+    'never falls back to the example without a context value (%p)',
+    (contextValue) => {
+      expect(() => resolveConfigPath(contextValue)).toThrow(MissingConfigError);
+      expect(() => resolveConfigPath(contextValue)).toThrow(
+        `npx cdk deploy -c ${CONFIG_CONTEXT_KEY}=config/deploy.json`,
+      );
+    },
+  );
+
+  it('tells which file to write and why the example cannot be deployed', () => {
+    const message = new MissingConfigError().message;
+    expect(message).toContain('cp config/example.json config/deploy.json');
+    expect(message).toContain('is for synth and tests only');
+    expect(message).toContain('arn:aws:iam::111122223333:role/sync-service exists in no account');
+  });
+
+  it('has no default in cdk.json, so a bare `npx cdk deploy` stops before synthesis', () => {
+    const cdkJson = JSON.parse(readFileSync(join(__dirname, '..', '..', 'cdk.json'), 'utf8')) as {
+      context?: Record<string, unknown>;
+    };
+    expect(cdkJson.context?.[CONFIG_CONTEXT_KEY]).toBeUndefined();
   });
 });

@@ -143,7 +143,7 @@ describe('KMS key', () => {
       UpdateReplacePolicy: 'Retain',
     });
     template.hasResourceProperties('AWS::KMS::Alias', {
-      AliasName: 'alias/api-key-rotator',
+      AliasName: 'alias/rotator-under-test',
       TargetKeyId: arnOf(logicalId('AWS::KMS::Key', 'RotationKey')),
     });
   });
@@ -198,7 +198,7 @@ describe('KMS key', () => {
         StringEquals: viaSecretsManager,
         StringLike: {
           'kms:EncryptionContext:SecretARN': [
-            secretPattern('api-key-rotator/polytomic-partner-key'),
+            secretPattern('rotator-under-test/polytomic-partner-key'),
             secretPattern('rotator/polytomic/prod'),
             secretPattern('rotator/poelis/prod'),
           ],
@@ -302,20 +302,42 @@ describe('managed secrets', () => {
   it('deny reading the value to all but the functions and configured readers, and block public policies', () => {
     const roleArn = arnOf(logicalId('AWS::IAM::Role', 'RotationFunctionRole'));
     const auditRoleArn = arnOf(logicalId('AWS::IAM::Role', 'AuditFunctionRole'));
-    const expectPolicy = (secretPrefix: string, readers: unknown[]): void => {
+    const expectPolicy = (secretPrefix: string, readers: unknown[], currentOnly = false): void => {
+      const principal = { AWS: readers.length === 1 ? readers[0] : readers };
+      const allows = currentOnly
+        ? [
+            {
+              Sid: 'ReadersDescribe',
+              Effect: 'Allow',
+              Principal: principal,
+              Action: 'secretsmanager:DescribeSecret',
+              Resource: '*',
+            },
+            {
+              Sid: 'ReadersReadCurrentValue',
+              Effect: 'Allow',
+              Principal: principal,
+              Action: 'secretsmanager:GetSecretValue',
+              Resource: '*',
+              Condition: { StringEquals: { 'secretsmanager:VersionStage': 'AWSCURRENT' } },
+            },
+          ]
+        : [
+            {
+              Sid: 'ReadersReadValue',
+              Effect: 'Allow',
+              Principal: principal,
+              Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+              Resource: '*',
+            },
+          ];
       template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
         SecretId: { Ref: logicalId('AWS::SecretsManager::Secret', secretPrefix) },
         BlockPublicPolicy: true,
         ResourcePolicy: {
           Version: '2012-10-17',
           Statement: [
-            {
-              Sid: 'ReadersReadValue',
-              Effect: 'Allow',
-              Principal: { AWS: readers.length === 1 ? readers[0] : readers },
-              Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-              Resource: '*',
-            },
+            ...allows,
             {
               Sid: 'NobodyElseReadsValue',
               Effect: 'Deny',
@@ -331,7 +353,7 @@ describe('managed secrets', () => {
     expectPolicy('RotatorPolytomicProd', [roleArn, auditRoleArn, READER]);
     expectPolicy('RotatorPoelisProd', [roleArn, auditRoleArn, POELIS_READER]);
     // The audit never reads the partner key, which can mint keys.
-    expectPolicy('PolytomicPartnerKey', [roleArn]);
+    expectPolicy('PolytomicPartnerKey', [roleArn], true);
     expect(Object.keys(template.findResources('AWS::SecretsManager::ResourcePolicy'))).toHaveLength(
       3,
     );
@@ -339,7 +361,7 @@ describe('managed secrets', () => {
 
   it('include the partner key secret, readable only by the function', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      Name: 'api-key-rotator/polytomic-partner-key',
+      Name: 'rotator-under-test/polytomic-partner-key',
       SecretString: '{"partnerKey":""}',
       Tags: Match.absent(),
     });
@@ -414,7 +436,7 @@ describe('rotation function', () => {
         { Action: 'kms:DescribeKey', Resource: arnOf(logicalId('AWS::KMS::Key', 'RotationKey')) },
         { Action: 'sns:Publish', Resource: ref('AWS::SNS::Topic', 'NotificationsTopic') },
         {
-          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
           Resource: arnOf(logicalId('AWS::KMS::Key', 'NotificationsKey')),
         },
         {
@@ -460,7 +482,6 @@ describe('audit function', () => {
       Architectures: ['arm64'],
       Timeout: 900,
       MemorySize: 256,
-      ReservedConcurrentExecutions: 2,
       TracingConfig: { Mode: 'Active' },
       LoggingConfig: {
         LogFormat: 'JSON',
@@ -513,16 +534,32 @@ describe('audit function', () => {
             Action: 'sts:AssumeRole',
             Effect: 'Allow',
             Principal: { Service: 'scheduler.amazonaws.com' },
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            Condition: {
+              StringEquals: {
+                'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+                'aws:SourceArn': {
+                  'Fn::Join': [
+                    '',
+                    [
+                      'arn:',
+                      { Ref: 'AWS::Partition' },
+                      ':scheduler:',
+                      { Ref: 'AWS::Region' },
+                      ':',
+                      { Ref: 'AWS::AccountId' },
+                      ':schedule-group/default',
+                    ],
+                  ],
+                },
+              },
+            },
           },
         ],
       },
     });
+    // The unqualified function the schedule invokes, not its versions and aliases.
     expect(grantsOf('AuditFunctionScheduleRole')).toEqual([
-      {
-        Action: 'lambda:InvokeFunction',
-        Resource: [functionArn, { 'Fn::Join': ['', [functionArn, ':*']] }],
-      },
+      { Action: 'lambda:InvokeFunction', Resource: functionArn },
     ]);
   });
 
@@ -572,7 +609,7 @@ describe('audit function', () => {
       { Action: 'kms:DescribeKey', Resource: arnOf(logicalId('AWS::KMS::Key', 'RotationKey')) },
       { Action: 'sns:Publish', Resource: ref('AWS::SNS::Topic', 'NotificationsTopic') },
       {
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
         Resource: arnOf(logicalId('AWS::KMS::Key', 'NotificationsKey')),
       },
       { Action: 'sns:Publish', Resource: ref('AWS::SNS::Topic', 'AuditFunctionContinuationTopic') },
@@ -602,8 +639,8 @@ describe('audit function', () => {
     const actions = [...grantsOf('AuditFunctionRole'), ...keyGrants].flatMap((g) => g.Action);
     const writes =
       /^(secretsmanager:(Put|Update|Rotate|CancelRotate|Delete|Create|Restore|Tag|Untag|Replicate|Remove|StopReplication|Validate)|kms:(Encrypt|ReEncrypt|GenerateDataKey$|Create|Put|Schedule|Disable|Enable|Delete|Update|Retire|Revoke)|iam:|lambda:|.*\*$)/;
-    const wildcardExceptions = ['kms:GenerateDataKey*']; // SNS publishing to the encrypted topics
-    expect(actions.filter((a) => writes.test(a) && !wildcardExceptions.includes(a))).toEqual([]);
+    const publishExceptions = ['kms:GenerateDataKey']; // SNS publishing to the encrypted topics
+    expect(actions.filter((a) => writes.test(a) && !publishExceptions.includes(a))).toEqual([]);
     for (const forbidden of [
       'secretsmanager:PutSecretValue',
       'secretsmanager:UpdateSecretVersionStage',
@@ -615,10 +652,10 @@ describe('audit function', () => {
     }
     // The one data-key action is on the notification topics' key, never the secrets' key.
     expect(
-      grantsOf('AuditFunctionRole').filter((g) => g.Action.includes('kms:GenerateDataKey*')),
+      grantsOf('AuditFunctionRole').filter((g) => g.Action.includes('kms:GenerateDataKey')),
     ).toEqual([
       {
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
         Resource: arnOf(logicalId('AWS::KMS::Key', 'NotificationsKey')),
       },
     ]);
@@ -924,13 +961,9 @@ describe('compliance', () => {
       node.node.children.forEach(visit);
     };
     visit(stack);
-    const auditFunctionId = logicalId('AWS::Lambda::Function', 'AuditFunction');
     expect(acknowledgements.map(([id]) => id.replace(/^[A-Za-z]+::/, '')).sort()).toEqual([
-      'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-      'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-IAM5[Resource::*]',
-      `AwsSolutions-IAM5[Resource::<${auditFunctionId}.Arn>:*]`,
       'AwsSolutions-SMG4',
       'Serverless-EventBusDLQ',
       'Serverless-LambdaAsyncFailureDestination',
@@ -1017,7 +1050,11 @@ describe('variants', () => {
     );
     // Only the rotation function may read the partner key: one grant, not two.
     expect(
-      statements.filter((statement) => JSON.stringify(statement).includes('partner-AbC123')),
+      statements.filter(
+        (statement) =>
+          statement.Action === 'secretsmanager:GetSecretValue' &&
+          JSON.stringify(statement).includes('partner-AbC123'),
+      ),
     ).toHaveLength(1);
     // The schedule is paused, and the function told the interval of the configured one.
     importedTemplate.hasResourceProperties('AWS::Scheduler::Schedule', {
@@ -1066,6 +1103,88 @@ describe('variants', () => {
           auditCode: inlineCode,
         }),
     ).toThrow('Two secret names map to the construct id "AB": rename one.');
+  });
+});
+
+describe('reserved concurrency and physical names', () => {
+  const minimal = (extra: Record<string, unknown>): ReturnType<typeof parseRotatorConfig> =>
+    parseRotatorConfig({
+      secrets: [{ name: 'p', provider: 'poelis', schedule: 'rate(7 days)', rotationWindow: '2h' }],
+      ...extra,
+    });
+  const synthesize = (id: string, extra: Record<string, unknown>): ApiKeyRotatorStack =>
+    new ApiKeyRotatorStack(new App(), id, {
+      config: minimal(extra),
+      rotationCode: inlineCode,
+      auditCode: inlineCode,
+    });
+  const reservations = (from: Template): Record<string, unknown> =>
+    Object.fromEntries(
+      ['RotationFunction', 'AuditFunction'].map((prefix) => [
+        prefix,
+        prop(
+          resources('AWS::Lambda::Function', from)[
+            logicalId('AWS::Lambda::Function', prefix, from)
+          ],
+          'ReservedConcurrentExecutions',
+        ),
+      ]),
+    );
+
+  it('reserves none by default, so an account with a reduced concurrency quota can deploy', () => {
+    const unreserved = synthesize('Unreserved', {});
+    expect(reservations(Template.fromStack(unreserved))).toEqual({
+      RotationFunction: undefined,
+      AuditFunction: undefined,
+    });
+    const findings = compliancePacks().flatMap((pack) => pack.validateScope(unreserved).violations);
+    expect(findings).toEqual([]);
+  });
+
+  it("reserves each function's configured concurrency", () => {
+    const reserved = synthesize('Reserved', {
+      reservedConcurrency: 4,
+      audit: { reservedConcurrency: 1 },
+    });
+    expect(reservations(Template.fromStack(reserved))).toEqual({
+      RotationFunction: 4,
+      AuditFunction: 1,
+    });
+  });
+
+  it('derives the KMS alias from the stack name, so two stacks share an account and region', () => {
+    const aliases = ['ApiKeyRotator', 'ApiKeyRotator-Staging'].map((id) =>
+      prop(
+        Object.values(resources('AWS::KMS::Alias', Template.fromStack(synthesize(id, {}))))[0],
+        'AliasName',
+      ),
+    );
+    expect(aliases).toEqual(['alias/api-key-rotator', 'alias/api-key-rotator-staging']);
+  });
+
+  it('sets no other fixed physical name', () => {
+    const named = Template.fromStack(synthesize('Named', {})).toJSON() as {
+      Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+    };
+    const physicalNameKeys = [
+      'TopicName',
+      'RoleName',
+      'FunctionName',
+      'LogGroupName',
+      'Name',
+      'ScheduleGroupName',
+      'DashboardName',
+      'AlarmName',
+    ];
+    const fixed = Object.values(named.Resources).flatMap((resource) =>
+      physicalNameKeys
+        .filter((key) => typeof resource.Properties?.[key] === 'string')
+        .map((key) => `${resource.Type}.${key}=${String(resource.Properties?.[key])}`),
+    );
+    // Secret names come from the config; the partner key's default is under the stack's prefix.
+    expect(fixed.filter((entry) => !entry.startsWith('AWS::SecretsManager::Secret.Name='))).toEqual(
+      [],
+    );
   });
 });
 

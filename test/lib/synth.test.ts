@@ -7,6 +7,7 @@ import { GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secr
 import { AUDIT_CHECKS } from '../../lambda/audit/findings';
 import type { AuditRunResult } from '../../lambda/audit/handler';
 import { FunctionEnv } from '../../lambda/shared/contracts';
+import { CONFIG_CONTEXT_KEY, EXAMPLE_CONFIG_PATH } from '../../lib/config';
 import { roleSession } from '../../local/aws/authorization';
 import { lambdaCodeFile, loadCloudAssembly } from '../../local/cloudformation';
 import { putFirstPolytomicKey } from '../../local/scenarios';
@@ -34,12 +35,20 @@ describe('npx cdk synth', () => {
       execFileSync('npm', ['run', 'bundle'], { cwd: root, stdio: 'ignore' });
     outdir = mkdtempSync(join(tmpdir(), 'rotator-synth-'));
     const env = offlineCdkEnvironment();
-    result = spawnSync('npx', ['cdk', 'synth', '--no-notices', '-q', '-o', outdir], {
-      cwd: root,
-      env,
-      encoding: 'utf8',
-      timeout: 170_000,
-    });
+    result = spawnSync(
+      'npx',
+      [
+        'cdk',
+        'synth',
+        '--no-notices',
+        '-q',
+        '-c',
+        `${CONFIG_CONTEXT_KEY}=${EXAMPLE_CONFIG_PATH}`,
+        '-o',
+        outdir,
+      ],
+      { cwd: root, env, encoding: 'utf8', timeout: 170_000 },
+    );
   }, 180_000);
 
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));

@@ -109,7 +109,7 @@ describe('the deployed stack', () => {
       cloudformation.secrets.send(
         new UpdateSecretCommand({
           SecretId: stack.secretArns[POLYTOMIC],
-          KmsKeyId: 'alias/api-key-rotator',
+          KmsKeyId: stack.kmsAliasName,
         }),
       );
     await expect(setKey()).resolves.toBeDefined();
@@ -262,11 +262,23 @@ describe('the deployed stack', () => {
     await expect(
       audit.secrets.send(new GetSecretValueCommand({ SecretId: stack.partnerKeySecretArn })),
     ).rejects.toMatchObject({ name: 'AccessDeniedException' });
-    // The rotation role, which needs it, may read it.
+    // The rotation role, which needs it, may read it: its AWSCURRENT, by naming that stage.
     const rotation = deployed.clientsAs(stack.rotationRoleArn);
     await expect(
-      rotation.secrets.send(new GetSecretValueCommand({ SecretId: stack.partnerKeySecretArn })),
+      rotation.secrets.send(
+        new GetSecretValueCommand({
+          SecretId: stack.partnerKeySecretArn,
+          VersionStage: 'AWSCURRENT',
+        }),
+      ),
     ).resolves.toMatchObject({ SecretString: '{"partnerKey":""}' });
+    for (const stage of [undefined, 'AWSPREVIOUS', 'AWSPENDING']) {
+      await expect(
+        rotation.secrets.send(
+          new GetSecretValueCommand({ SecretId: stack.partnerKeySecretArn, VersionStage: stage }),
+        ),
+      ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    }
   });
 
   it('gives the rotation role no secret the stack does not manage', async () => {
