@@ -142,7 +142,12 @@ async function readVersion(
 ): Promise<string | undefined> {
   try {
     const read = await secretsManager.send(
-      new GetSecretValueCommand({ SecretId: arn, VersionId: versionId }),
+      // Without a version id, AWSCURRENT by name: the partner key is readable only so.
+      new GetSecretValueCommand(
+        versionId === undefined
+          ? { SecretId: arn, VersionStage: 'AWSCURRENT' }
+          : { SecretId: arn, VersionId: versionId },
+      ),
     );
     return read.SecretString;
   } catch (error) {
