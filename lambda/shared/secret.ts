@@ -1,4 +1,5 @@
 import { RotatorError } from './errors';
+import { hasControlCharacters } from './printable';
 import { REVOKE_POLICY_TAG } from './contracts';
 
 /** What happens to the key a rotation replaces. */
@@ -167,16 +168,16 @@ export function assertHeaderSafe(
   if (reason !== undefined) throw new SecretFormatError(field, reason);
 }
 
-// Control characters, line and paragraph separators, bidi overrides and lone surrogates
-// rewrite or break the notification or terminal line a key name is printed in.
-const UNPRINTABLE = /[\p{Cc}\p{Zl}\p{Zp}\p{Cs}\u202a-\u202e\u2066-\u2069]/u;
+// A lone surrogate is no character at all: a notification or terminal cannot show it.
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /** A key's name as the vendor's web app shows it: printable, at most MAX_KEY_NAME_LENGTH characters. */
 export function assertKeyName(value: string, field: string): void {
   if (value.length > MAX_KEY_NAME_LENGTH) {
     throw new SecretFormatError(field, `is longer than ${MAX_KEY_NAME_LENGTH} characters`);
   }
-  if (UNPRINTABLE.test(value)) {
+  // The characters printing would escape (controls, separators, bidi) rewrite the line it is in.
+  if (hasControlCharacters(value) || LONE_SURROGATE.test(value)) {
     throw new SecretFormatError(
       field,
       'must not contain control characters, line breaks or direction overrides',
