@@ -2,9 +2,11 @@ import { App } from 'aws-cdk-lib';
 import { ApiKeyRotatorStack } from '../lib/api-key-rotator-stack';
 import {
   CONFIG_CONTEXT_KEY,
+  ConfigError,
   loadRotatorConfig,
   MissingConfigError,
   resolveConfigPath,
+  type RotatorConfig,
 } from '../lib/config';
 import { addComplianceChecks } from '../lib/nag';
 
@@ -18,7 +20,15 @@ try {
   console.error(error.message);
   process.exit(1);
 }
-const config = loadRotatorConfig(configPath);
+let config: RotatorConfig;
+try {
+  config = loadRotatorConfig(configPath);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  // Each problem once, plainly: an uncaught error would print a stack and its problems again.
+  console.error(error.message);
+  process.exit(1);
+}
 new ApiKeyRotatorStack(app, config.stackName, {
   config,
   description:

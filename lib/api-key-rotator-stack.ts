@@ -11,6 +11,8 @@ import { ProtectedSecret } from './protected-secret';
 import { RotationFunction } from './rotation-function';
 import { RotationKey } from './rotation-key';
 import { RotationMonitoring } from './rotation-monitoring';
+import type { SecretScope } from './secret-scope';
+import { secretPlacement } from './secret-shards';
 
 /** Properties of an {@link ApiKeyRotatorStack}. */
 export interface ApiKeyRotatorStackProps extends StackProps {
@@ -30,11 +32,6 @@ export interface ApiKeyRotatorStackProps extends StackProps {
   readonly auditCode?: lambda.Code;
 }
 
-/** The console page of a secret, where security presses "Rotate secret immediately". */
-export function secretConsoleUrl(secretName: string): string {
-  return `https://${Aws.REGION}.console.aws.amazon.com/secretsmanager/secret?name=${encodeURIComponent(secretName)}&region=${Aws.REGION}`;
-}
-
 /**
  * Managed API keys in Secrets Manager, encrypted with a customer-managed key, rotated on a
  * schedule by the rotation function, audited on a schedule and watched by alarms.
@@ -48,6 +45,8 @@ export class ApiKeyRotatorStack extends Stack {
   readonly rotationFunction: RotationFunction;
   /** The scheduled, read-only audit of the managed secrets. */
   readonly auditFunction: AuditFunction;
+  /** Secrets Manager's permissions to invoke the rotation function: a new secret's schedule waits for them. */
+  readonly invokePermissions: readonly lambda.CfnPermission[];
   /** The configured secrets, in config order. */
   readonly managedApiKeys: readonly ManagedApiKey[];
   /** The Polytomic partner key secret, when this stack creates it. */
@@ -65,8 +64,15 @@ export class ApiKeyRotatorStack extends Stack {
     }
     const needsPartnerKey = config.secrets.some((secret) => secret.provider === 'polytomic');
 
+    const secretScope: SecretScope = {
+      partition: Aws.PARTITION,
+      region: this.region,
+      account: this.account,
+      prefixes: config.secretNamePrefixes,
+    };
     this.rotationKey = new RotationKey(this, 'RotationKey', {
       aliasName: physicalNamePrefixFor(this.stackName),
+      secretNamePrefixes: config.secretNamePrefixes,
     });
     this.notifications = new NotificationTopic(this, 'Notifications');
     this.rotationFunction = new RotationFunction(this, 'RotationFunction', {
@@ -81,6 +87,7 @@ export class ApiKeyRotatorStack extends Stack {
     });
     this.auditFunction = new AuditFunction(this, 'AuditFunction', {
       rotationKey: this.rotationKey,
+      secretScope,
       notificationTopic: this.notifications.topic,
       code: props.auditCode,
       allowedOrigins: config.allowedOrigins,
@@ -104,14 +111,6 @@ export class ApiKeyRotatorStack extends Stack {
           // The function and `recover` read the partner key's AWSCURRENT only.
           currentVersionOnly: true,
         });
-        if (partnerKeyReaders.length > 0) {
-          this.rotationKey.allowSecretsManagerUse(
-            'PartnerKeyReadersDecrypt',
-            partnerKeyReaders.map((arn) => new iam.ArnPrincipal(arn)),
-            ['kms:Decrypt'],
-            [config.partnerKey.secretName],
-          );
-        }
         Validations.of(this.partnerKey).acknowledge({
           id: 'AwsSolutions-SMG4',
           reason:
@@ -127,19 +126,39 @@ export class ApiKeyRotatorStack extends Stack {
       }
     }
 
+    // Every reader once, for every secret of the scope: each secret's own policy denies the others.
+    const readerRoleArns = [
+      ...new Set([
+        ...config.secrets.flatMap((secret) => secret.readerRoleArns),
+        ...(config.partnerKey.kind === 'created' ? (config.partnerKey.readerRoleArns ?? []) : []),
+      ]),
+    ].sort();
+    if (readerRoleArns.length > 0) {
+      this.rotationKey.allowSecretsManagerUse(
+        'SecretReadersDecrypt',
+        readerRoleArns.map((arn) => new iam.ArnPrincipal(arn)),
+        ['kms:Decrypt'],
+      );
+    }
+    this.invokePermissions = this.rotationFunction.allowRotationOfScope(secretScope);
+    const invokePermissions = this.invokePermissions;
+    const placeOf = secretPlacement(
+      this,
+      config.secrets.map((secret) => secret.name),
+    );
     this.managedApiKeys = config.secrets.map(
       (secret, index) =>
-        new ManagedApiKey(this, ids[index], {
+        new ManagedApiKey(placeOf(secret.name), ids[index], {
           secretName: secret.name,
           provider: secret.provider,
           rotationFunction: this.rotationFunction,
+          invokePermissions,
           rotationKey: this.rotationKey,
           auditFunction: this.auditFunction,
           schedule: secret.schedule,
           rotationWindow: secret.rotationWindow,
           revokePolicy: secret.revokePolicy,
           readerRoleArns: secret.readerRoleArns,
-          replicas: secret.replicas,
         }),
     );
 
@@ -148,21 +167,36 @@ export class ApiKeyRotatorStack extends Stack {
       rotationFunction: this.rotationFunction.function,
       auditFunction: this.auditFunction.function,
       auditContinuationTopic: this.auditFunction.continuationTopic,
-      secretArns: this.managedApiKeys.map((managed) => managed.secretArn),
+      secretScope,
       ruleTarget: (ruleId, rule) => this.notifications.allowEventRule(ruleId, rule),
     });
 
-    for (const managed of this.managedApiKeys) {
-      const outputId = managed.node.id;
-      new CfnOutput(this, `${outputId}SecretArn`, {
-        description: `ARN of ${managed.secretName}`,
-        value: managed.secretArn,
-      });
-      new CfnOutput(this, `${outputId}RotateNowUrl`, {
-        description: `Console page of ${managed.secretName} ("Rotate secret immediately")`,
-        value: secretConsoleUrl(managed.secretName),
-      });
-    }
+    new CfnOutput(this, 'SecretNamePrefixes', {
+      description:
+        'Name prefixes of the managed secrets (comma-separated); adopt enrolls secrets under them',
+      value: config.secretNamePrefixes.join(','),
+    });
+    new CfnOutput(this, 'SecretReaderRoleArns', {
+      description:
+        'Roles the key policy lets decrypt (comma-separated); an adopted secret may name only these as readers',
+      value: readerRoleArns.join(','),
+    });
+    new CfnOutput(this, 'RotationKeyArn', {
+      description: 'KMS key of the managed secrets',
+      value: this.rotationKey.key.keyArn,
+    });
+    new CfnOutput(this, 'RotationFunctionArn', {
+      description: 'Rotation function ARN (adopt configures rotation with it)',
+      value: this.rotationFunction.function.functionArn,
+    });
+    new CfnOutput(this, 'RotationRoleArn', {
+      description: 'Rotation function role (a reader of every managed secret)',
+      value: this.rotationFunction.role.roleArn,
+    });
+    new CfnOutput(this, 'AuditRoleArn', {
+      description: 'Audit function role (a reader of every managed secret)',
+      value: this.auditFunction.role.roleArn,
+    });
     new CfnOutput(this, 'RotationFunctionName', {
       description: 'Rotation function',
       value: this.rotationFunction.function.functionName,

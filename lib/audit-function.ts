@@ -10,7 +10,12 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { FunctionEnv, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/shared/contracts';
+import {
+  FunctionEnv,
+  MANAGED_TAG_VALUE,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from '../lambda/shared/contracts';
 import {
   auditIntervalMinutes,
   auditScheduleProblem,
@@ -18,8 +23,9 @@ import {
   allowedOriginsSetting,
 } from './config';
 import { grantEncryptedPublish } from './notification-topic';
-import type { RotatedSecretReference } from './rotation-function';
+import { acknowledgeScopeWildcards, MANAGED_TAG_CONDITION } from './rotation-function';
 import type { RotationKey } from './rotation-key';
+import { secretArnPatterns, type SecretScope } from './secret-scope';
 
 /** Where `npm run bundle` writes the audit function. */
 export const AUDIT_BUNDLE_DIR = join(__dirname, '..', 'dist', 'lambda', 'audit');
@@ -35,6 +41,9 @@ export const AUDIT_ACTIONS = [
 export interface AuditFunctionProps {
   /** The key of the managed secrets: the audit decrypts through Secrets Manager and checks it. */
   readonly rotationKey: RotationKey;
+
+  /** The secrets it audits: every secret under the prefixes tagged `api-key-rotator:managed=true`. */
+  readonly secretScope: SecretScope;
 
   /** The topic the audit notifies of failed checks. */
   readonly notificationTopic: sns.ITopic;
@@ -97,8 +106,8 @@ export interface AuditFunctionProps {
  * The scheduled, read-only audit: proves each managed secret is in sync with its vendor and
  * notifies failed checks once a day.
  *
- * It starts with read access to no secret: {@link allowAuditOf} grants each audited secret. A
- * run that runs out of time posts its cursor to the continuation topic, which invokes it again.
+ * It may read only the managed secrets of its scope (name prefix and tag). A run that runs out
+ * of time posts its cursor to the continuation topic, which invokes it again.
  */
 export class AuditFunction extends Construct {
   /** The function. */
@@ -113,9 +122,6 @@ export class AuditFunction extends Construct {
   readonly scheduleRole: iam.Role;
   /** The topic a run posts its cursor to when it must continue in a new invocation. */
   readonly continuationTopic: sns.Topic;
-
-  private readonly auditedSecretNames: string[] = [];
-  private readonly readSecrets: iam.PolicyStatement;
 
   constructor(scope: Construct, id: string, props: AuditFunctionProps) {
     super(scope, id);
@@ -188,16 +194,21 @@ export class AuditFunction extends Construct {
         resources: ['*'],
       }),
     );
-    // Resources are added by allowAuditOf; the statement is rendered with all of them.
-    this.readSecrets = new iam.PolicyStatement({
-      sid: 'ReadAuditedSecrets',
-      actions: AUDIT_ACTIONS,
-    });
+    // ABAC: the managed secrets under the stack's prefixes, one statement however many there are.
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadManagedSecrets',
+        actions: AUDIT_ACTIONS,
+        resources: secretArnPatterns(props.secretScope),
+        conditions: { StringEquals: { [MANAGED_TAG_CONDITION]: MANAGED_TAG_VALUE } },
+      }),
+    );
+    acknowledgeScopeWildcards(this.role, props.secretScope.prefixes, 'the audit');
     props.rotationKey.allowSecretsManagerUse(
       'AuditFunctionDecryptsThroughSecretsManager',
       [this.role],
       ['kms:Decrypt'],
-      () => this.auditedSecretNames,
+      'managed',
     );
     props.rotationKey.allowDescribe('AuditFunctionDescribesKey', this.role);
     this.role.addToPolicy(
@@ -261,13 +272,6 @@ export class AuditFunction extends Construct {
       reason:
         'secretsmanager:ListSecrets (finding the managed secrets by tag) and the X-Ray actions of active tracing support no resource-level permissions.',
     });
-  }
-
-  /** Lets the audit read `secret`: describe it, list its versions and decrypt its values. */
-  allowAuditOf(secret: RotatedSecretReference & { readonly secretName: string }): void {
-    if (this.auditedSecretNames.length === 0) this.role.addToPolicy(this.readSecrets);
-    this.readSecrets.addResources(secret.secretArn);
-    this.auditedSecretNames.push(secret.secretName);
   }
 }
 

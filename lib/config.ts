@@ -20,6 +20,12 @@ import {
 } from '../lambda/providers/registry';
 import { REVOKE_POLICIES, type RevokePolicy } from '../lambda/shared/secret';
 import { physicalNamePrefixFor } from './construct-id';
+import {
+  defaultSecretNamePrefixes,
+  MAX_SECRET_NAME_PREFIXES,
+  prefixOf,
+  SECRET_NAME_PREFIX,
+} from './secret-scope';
 
 // The deployed function defines the vendors, revoke policies and default origins; the stack follows it.
 export {
@@ -54,12 +60,6 @@ export function allowedOriginsSetting(
   return setting;
 }
 
-/** A secret replica in another region, encrypted with a customer-managed key of that region. */
-export interface ReplicaConfig {
-  readonly region: string;
-  readonly kmsKeyArn: string;
-}
-
 /** One managed API key, validated. */
 export interface ManagedSecretConfig {
   readonly name: string;
@@ -69,7 +69,6 @@ export interface ManagedSecretConfig {
   readonly rotationWindow: Duration;
   readonly revokePolicy: RevokePolicy;
   readonly readerRoleArns: readonly string[];
-  readonly replicas: readonly ReplicaConfig[];
 }
 
 /**
@@ -110,6 +109,11 @@ export interface RotatorConfig {
   readonly reservedConcurrency?: number;
   readonly logRetentionDays: number;
   readonly partnerKey: PartnerKeyConfig;
+  /**
+   * The name prefixes of the managed secrets (`api-key-rotator/`): the function, the audit and the
+   * key reach a secret only under one of them and only with the managed tag (ABAC).
+   */
+  readonly secretNamePrefixes: readonly string[];
   readonly secrets: readonly ManagedSecretConfig[];
   readonly audit: AuditScheduleConfig;
 }
@@ -130,7 +134,6 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const SECRET_ARN =
   /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/[A-Za-z0-9-]+$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const WINDOW = /^(\d+)h$/;
 /** A cron field that fires at one fixed minute or hour. */
 const FIXED_CRON_FIELD = /^\d{1,2}$/;
@@ -139,6 +142,8 @@ const FIXED_CRON_FIELD = /^\d{1,2}$/;
 const MAX_RESERVED_CONCURRENCY = 10;
 const RESERVED_CONCURRENCY_HINT = `must be an integer from 1 to ${MAX_RESERVED_CONCURRENCY}, or left out to reserve none`;
 const DEFAULT_LOG_RETENTION_DAYS = 90;
+/** Distinct reader roles the key policy names; 40 role ARNs are under 4 KB of its 32 KB. */
+export const MAX_READER_ROLES = 40;
 /** The partner key's default name, under the stack's prefix so a second stack does not collide. */
 export function defaultPartnerSecretName(stackName: string): string {
   return `${physicalNamePrefixFor(stackName)}/polytomic-partner-key`;
@@ -345,26 +350,9 @@ function readReservedConcurrency(
   );
 }
 
-function readReplica(
-  reader: ConfigReader,
-  value: unknown,
-  field: string,
-): ReplicaConfig | undefined {
-  if (!isObject(value)) return reader.fail(field, 'must be an object {"region", "kmsKeyArn"}');
-  reader.rejectUnknownKeys(value, field, ['region', 'kmsKeyArn']);
-  const region = reader.string(value.region, `${field}.region`, REGION, 'is not an AWS region');
-  const kmsKeyArn = reader.string(
-    value.kmsKeyArn,
-    `${field}.kmsKeyArn`,
-    KMS_KEY_ARN,
-    'is not a KMS key ARN',
-  );
-  if (region === undefined || kmsKeyArn === undefined) return undefined;
-  if (KMS_KEY_ARN.exec(kmsKeyArn)?.[1] !== region) {
-    return reader.fail(`${field}.kmsKeyArn`, `must be a key in the replica's region ${region}`);
-  }
-  return { region, kmsKeyArn };
-}
+/** Why `secrets[].replicas` is refused: the field is named, and what to do instead. */
+export const REPLICAS_UNSUPPORTED =
+  'replicas are not supported: ReplicateSecretToRegions decrypts the primary value as the caller, which the key policy allows nobody, and a replica would need the rotation function and key policies in every replica region. Remove the field; read the secret from its primary region';
 
 function readSecret(
   reader: ConfigReader,
@@ -400,9 +388,7 @@ function readSecret(
   const readerRoleArns = reader.list(value.readerRoleArns, `${field}.readerRoleArns`, (v, f) =>
     reader.string(v, f, ROLE_ARN, 'is not an IAM role ARN'),
   );
-  const replicas = reader.list(value.replicas, `${field}.replicas`, (v, f) =>
-    readReplica(reader, v, f),
-  );
+  if (value.replicas !== undefined) reader.fail(`${field}.replicas`, REPLICAS_UNSUPPORTED);
   if (schedule !== undefined && rotationWindow !== undefined) {
     const problems = rotationRuleProblems(schedule, rotationWindow);
     if (problems.schedule) reader.fail(`${field}.schedule`, problems.schedule);
@@ -420,7 +406,6 @@ function readSecret(
     rotationWindow,
     revokePolicy,
     readerRoleArns,
-    replicas,
   };
 }
 
@@ -565,6 +550,7 @@ export function parseRotatorConfig(raw: unknown, source = 'config'): RotatorConf
     'reservedConcurrency',
     'logRetentionDays',
     'partnerKey',
+    'secretNamePrefixes',
     'secrets',
     'audit',
   ]);
@@ -615,6 +601,17 @@ export function parseRotatorConfig(raw: unknown, source = 'config'): RotatorConf
   if (partnerKey?.kind === 'created' && seen.has(partnerKey.secretName)) {
     reader.fail('partnerKey.secretName', `"${partnerKey.secretName}" is also a managed secret`);
   }
+  const secretNamePrefixes = readSecretNamePrefixes(reader, raw.secretNamePrefixes, secrets);
+  const readerCount = new Set([
+    ...secrets.flatMap((secret) => secret.readerRoleArns),
+    ...(partnerKey?.kind === 'created' ? (partnerKey.readerRoleArns ?? []) : []),
+  ]).size;
+  if (readerCount > MAX_READER_ROLES) {
+    reader.fail(
+      'readerRoleArns',
+      `${readerCount} distinct reader roles across secrets[].readerRoleArns and partnerKey.readerRoleArns: at most ${MAX_READER_ROLES} (the key policy names each once); share roles between secrets`,
+    );
+  }
   if (
     reader.problems.length > 0 ||
     stackName === undefined ||
@@ -632,9 +629,51 @@ export function parseRotatorConfig(raw: unknown, source = 'config'): RotatorConf
     ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
     logRetentionDays,
     partnerKey,
+    secretNamePrefixes,
     secrets,
     audit,
   };
+}
+
+/**
+ * `secretNamePrefixes`: given, or each secret name's first path segment. Every managed name must
+ * be under one, and there are few, so the policies that name them stay the same size.
+ */
+function readSecretNamePrefixes(
+  reader: ConfigReader,
+  value: unknown,
+  secrets: readonly ManagedSecretConfig[],
+): string[] {
+  const field = 'secretNamePrefixes';
+  const prefixes =
+    value === undefined
+      ? defaultSecretNamePrefixes(secrets.map((secret) => secret.name))
+      : reader.list(value, field, (v, f) =>
+          reader.string(
+            v,
+            f,
+            SECRET_NAME_PREFIX,
+            'is not a name prefix: path segments of A-Z a-z 0-9 _ + = . @ - ending with "/", such as "api-key-rotator/"',
+          ),
+        );
+  if (value !== undefined && prefixes.length === 0) {
+    reader.fail(field, 'must list at least one name prefix, such as ["api-key-rotator/"]');
+  }
+  if (prefixes.length > MAX_SECRET_NAME_PREFIXES) {
+    reader.fail(
+      field,
+      `${prefixes.length} prefixes (${prefixes.join(', ')}): at most ${MAX_SECRET_NAME_PREFIXES}; put the secrets under fewer path prefixes`,
+    );
+  }
+  secrets.forEach((secret, index) => {
+    if (prefixOf(secret.name, prefixes) === undefined) {
+      reader.fail(
+        `secrets[${index}].name`,
+        `"${secret.name}" is not under a name prefix (${prefixes.join(', ') || 'none'}): the function reaches secrets only by prefix and tag. Name it "<prefix>/…", e.g. "api-key-rotator/${secret.name}", or list its prefix in secretNamePrefixes`,
+      );
+    }
+  });
+  return prefixes;
 }
 
 /** Context key naming the config file: `npx cdk deploy -c api-key-rotator:config=config/deploy.json`. */

@@ -9,3 +9,6 @@ export * from './protected-secret';
 export * from './rotation-function';
 export * from './rotation-key';
 export * from './rotation-monitoring';
+export * from './secret-policy';
+export * from './secret-scope';
+export * from './secret-shards';

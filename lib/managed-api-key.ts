@@ -1,7 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import {
   MANAGED_TAG,
   MANAGED_TAG_VALUE,
@@ -9,12 +8,7 @@ import {
   REVOKE_POLICY_TAG,
 } from '../lambda/shared/contracts';
 import type { AuditFunction } from './audit-function';
-import {
-  rotationRuleProblems,
-  type Provider,
-  type ReplicaConfig,
-  type RevokePolicy,
-} from './config';
+import { rotationRuleProblems, type Provider, type RevokePolicy } from './config';
 import { ProtectedSecret } from './protected-secret';
 import type { RotationFunction } from './rotation-function';
 import type { RotationKey } from './rotation-key';
@@ -38,13 +32,19 @@ export interface ManagedApiKeyProps {
   /** The function that rotates the key. */
   readonly rotationFunction: RotationFunction;
 
+  /**
+   * The function's invoke permissions for Secrets Manager (`allowRotationOfScope`): Secrets
+   * Manager checks it may invoke the function when the schedule is created.
+   */
+  readonly invokePermissions: readonly IDependable[];
+
   /** The key that encrypts the secret. */
   readonly rotationKey: RotationKey;
 
   /**
-   * The audit function, which may read the secret to prove it is in sync with the vendor. The
-   * audit finds every managed secret by its tag: without this grant its checks end in `error`.
-   * @default - the audit may not read the secret
+   * The audit function, named among the secret's readers: its identity policy reads every managed
+   * secret of the stack's scope, and the secret's policy must not deny it.
+   * @default - the secret's policy denies the audit its value
    */
   readonly auditFunction?: AuditFunction;
 
@@ -68,21 +68,18 @@ export interface ManagedApiKeyProps {
   readonly revokePolicy?: RevokePolicy;
 
   /**
-   * ARNs of the roles (applications, operators) that may read the current key.
+   * ARNs of the roles (applications, operators) that may read the current key. The key policy
+   * must let them decrypt: the stack names every config reader once (`SecretReadersDecrypt`).
    * @default - only the rotation function
    */
   readonly readerRoleArns?: readonly string[];
-
-  /**
-   * Replicas in other regions.
-   * @default - no replicas
-   */
-  readonly replicas?: readonly ReplicaConfig[];
 }
 
 /**
  * A vendor API key in Secrets Manager, encrypted with the rotation key, readable only by the
  * rotation function and the listed roles, and rotated on a schedule by the rotation function.
+ * It adds three resources and no policy statement anywhere else: the function, the audit and the
+ * key reach it by its name prefix and managed tag.
  *
  * The secret starts as a placeholder naming its provider; put the first key after deployment.
  * Its schedule does not rotate on creation, since a placeholder has no key to rotate.
@@ -124,7 +121,6 @@ export class ManagedApiKey extends Construct {
         ...(props.auditFunction ? [props.auditFunction.role.roleArn] : []),
         ...(props.readerRoleArns ?? []),
       ],
-      replicas: props.replicas,
       tags: {
         [MANAGED_TAG]: MANAGED_TAG_VALUE,
         [PROVIDER_TAG]: props.provider,
@@ -133,17 +129,6 @@ export class ManagedApiKey extends Construct {
     });
     this.secretArn = this.protectedSecret.secretArn;
 
-    if (props.readerRoleArns?.length) {
-      props.rotationKey.allowSecretsManagerUse(
-        `${id}ReadersDecrypt`,
-        props.readerRoleArns.map((arn) => new iam.ArnPrincipal(arn)),
-        ['kms:Decrypt'],
-        [props.secretName],
-      );
-    }
-
-    props.auditFunction?.allowAuditOf(this.protectedSecret);
-    const invokePermission = fn.allowRotationOf(id, this.protectedSecret);
     // The L1 schedule takes a schedule expression, which the L2 RotationSchedule cannot, and
     // keeps the grants to the ones above (the L2 adds GetRandomPassword on `*`).
     this.rotationSchedule = new secretsmanager.CfnRotationSchedule(this, 'Schedule', {
@@ -155,9 +140,6 @@ export class ManagedApiKey extends Construct {
         duration: `${rotationWindow.toHours()}h`,
       },
     });
-    this.rotationSchedule.addResourceDependency(
-      invokePermission,
-      'Secrets Manager checks it may invoke the function when the schedule is created',
-    );
+    this.rotationSchedule.node.addDependency(...props.invokePermissions);
   }
 }

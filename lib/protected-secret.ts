@@ -1,9 +1,8 @@
-import { RemovalPolicy, Tags } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { ReplicaConfig } from './config';
 import type { RotationKey } from './rotation-key';
+import { secretResourcePolicy } from './secret-policy';
 
 /** Properties of a {@link ProtectedSecret}. */
 export interface ProtectedSecretProps {
@@ -35,12 +34,6 @@ export interface ProtectedSecretProps {
    * @default - none
    */
   readonly description?: string;
-
-  /**
-   * Replicas in other regions, each encrypted with a customer-managed key of its region.
-   * @default - no replicas
-   */
-  readonly replicas?: readonly ReplicaConfig[];
 
   /**
    * Tags of the secret.
@@ -81,57 +74,17 @@ export class ProtectedSecret extends Construct {
       description: props.description,
       kmsKeyId: props.rotationKey.key.keyArn,
       secretString: JSON.stringify(props.placeholder),
-      replicaRegions: props.replicas?.length
-        ? props.replicas.map((replica) => ({ region: replica.region, kmsKeyId: replica.kmsKeyArn }))
-        : undefined,
+      // Set on the resource rather than by a Tags aspect, which would visit every construct of a fleet.
+      tags: Object.entries(props.tags ?? {}).map(([key, value]) => ({ key, value })),
     });
     this.secret.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
     this.secretArn = this.secret.ref;
-    for (const [key, value] of Object.entries(props.tags ?? {})) {
-      Tags.of(this.secret).add(key, value);
-    }
 
-    const readers = [...props.readerArns];
     this.resourcePolicy = new secretsmanager.CfnResourcePolicy(this, 'Policy', {
       secretId: this.secret.ref,
       blockPublicPolicy: true,
-      resourcePolicy: new iam.PolicyDocument({
-        statements: [
-          ...(props.currentVersionOnly === true
-            ? [
-                new iam.PolicyStatement({
-                  sid: 'ReadersDescribe',
-                  principals: readers.map((arn) => new iam.ArnPrincipal(arn)),
-                  actions: ['secretsmanager:DescribeSecret'],
-                  resources: ['*'],
-                }),
-                new iam.PolicyStatement({
-                  sid: 'ReadersReadCurrentValue',
-                  principals: readers.map((arn) => new iam.ArnPrincipal(arn)),
-                  actions: ['secretsmanager:GetSecretValue'],
-                  resources: ['*'],
-                  conditions: { StringEquals: { 'secretsmanager:VersionStage': 'AWSCURRENT' } },
-                }),
-              ]
-            : [
-                new iam.PolicyStatement({
-                  sid: 'ReadersReadValue',
-                  principals: readers.map((arn) => new iam.ArnPrincipal(arn)),
-                  actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-                  resources: ['*'],
-                }),
-              ]),
-          // Only reading the value is denied: administrators and CloudFormation keep describe,
-          // tag, policy, rotate and delete, so the secret stays manageable without them reading it.
-          new iam.PolicyStatement({
-            sid: 'NobodyElseReadsValue',
-            effect: iam.Effect.DENY,
-            principals: [new iam.AnyPrincipal()],
-            actions: ['secretsmanager:GetSecretValue'],
-            resources: ['*'],
-            conditions: { StringNotEquals: { 'aws:PrincipalArn': readers } },
-          }),
-        ],
+      resourcePolicy: secretResourcePolicy(props.readerArns, {
+        currentVersionOnly: props.currentVersionOnly,
       }),
     });
   }

@@ -6,10 +6,18 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { FunctionEnv, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/shared/contracts';
+import {
+  FunctionEnv,
+  MANAGED_TAG,
+  MANAGED_TAG_VALUE,
+  METRICS_NAMESPACE,
+  ROTATION_EVENT_SOURCE,
+  SERVICE_NAME,
+} from '../lambda/shared/contracts';
 import { allowedOriginsSetting } from './config';
 import { grantEncryptedPublish } from './notification-topic';
 import type { RotationKey } from './rotation-key';
+import { secretArnPatterns, secretArnPrefix, type SecretScope } from './secret-scope';
 
 // The functions publish under these names, so lambda/shared/contracts defines them.
 export { METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/shared/contracts';
@@ -23,6 +31,15 @@ export const ROTATION_ACTIONS = [
   'secretsmanager:PutSecretValue',
   'secretsmanager:UpdateSecretVersionStage',
 ];
+
+/**
+ * The condition key of the managed tag: `aws:ResourceTag/…`, which Secrets Manager documents for
+ * every secret action ("Control access to secrets using tags").
+ */
+export const MANAGED_TAG_CONDITION = `aws:ResourceTag/${MANAGED_TAG}`;
+
+/** The secrets a function may work on: every secret under the prefixes, in this account and region. */
+export type RotationScope = SecretScope;
 
 /** A secret the rotation function reads or rotates. */
 export interface RotatedSecretReference {
@@ -76,8 +93,8 @@ export interface RotationFunctionProps {
 /**
  * The Lambda function that runs Secrets Manager's four rotation steps against the vendors.
  *
- * It starts with no access to any secret: {@link allowRotationOf} and {@link usePartnerKey}
- * grant exactly the secrets it works on.
+ * It starts with no access to any secret: {@link allowRotationOfScope} and {@link usePartnerKey}
+ * grant the secrets it works on.
  */
 export class RotationFunction extends Construct {
   /** The function. */
@@ -154,28 +171,51 @@ export class RotationFunction extends Construct {
       }),
     );
     grantEncryptedPublish(props.notificationTopic, this.role);
+    // finishSecret announces each rotation on this region's default bus, under its own source only.
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishRotationEvents',
+        actions: ['events:PutEvents'],
+        resources: [
+          `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/default`,
+        ],
+        // events:source is multivalued; AWS's own examples test it with ForAllValues.
+        conditions: { 'ForAllValues:StringEquals': { 'events:source': ROTATION_EVENT_SOURCE } },
+      }),
+    );
   }
 
   /**
-   * Lets the function rotate `secret`, and lets Secrets Manager invoke the function for that
-   * secret only, from this account only.
-   * @returns the invoke permission, which the secret's rotation schedule must wait for
+   * Lets the function rotate every managed secret of `scope` (ABAC: under the stack's name
+   * prefixes *and* tagged `api-key-rotator:managed=true`), and lets Secrets Manager invoke it for
+   * those names only, from this account only ("Permissions for rotation": one invoke permission
+   * conditioned on `aws:SourceAccount`, here also on `aws:SourceArn`). One statement and one
+   * permission per prefix, however many secrets there are.
+   * @returns the invoke permissions, which every rotation schedule must wait for
+   * @example
+   * const permissions = fn.allowRotationOfScope({ partition: Aws.PARTITION, region: stack.region, account: stack.account, prefixes: ['fleet/'] });
    */
-  allowRotationOf(id: string, secret: RotatedSecretReference): lambda.CfnPermission {
+  allowRotationOfScope(scope: RotationScope): lambda.CfnPermission[] {
+    const patterns = secretArnPatterns(scope);
     this.role.addToPolicy(
       new iam.PolicyStatement({
-        sid: `Rotate${id}`,
+        sid: 'RotateManagedSecrets',
         actions: ROTATION_ACTIONS,
-        resources: [secret.secretArn],
+        resources: patterns,
+        conditions: { StringEquals: { [MANAGED_TAG_CONDITION]: MANAGED_TAG_VALUE } },
       }),
     );
-    this.function.addPermission(`InvokedBySecretsManagerFor${id}`, {
-      principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),
-      action: 'lambda:InvokeFunction',
-      sourceAccount: Aws.ACCOUNT_ID,
-      sourceArn: secret.secretArn,
+    acknowledgeScopeWildcards(this.role, scope.prefixes, 'rotation');
+    return scope.prefixes.map((prefix, index) => {
+      const id = `InvokedBySecretsManager${index === 0 ? '' : index + 1}`;
+      this.function.addPermission(id, {
+        principal: new iam.ServicePrincipal('secretsmanager.amazonaws.com'),
+        action: 'lambda:InvokeFunction',
+        sourceAccount: scope.account,
+        sourceArn: `${secretArnPrefix(scope, prefix)}*`,
+      });
+      return this.function.node.findChild(id) as lambda.CfnPermission;
     });
-    return this.function.node.findChild(`InvokedBySecretsManagerFor${id}`) as lambda.CfnPermission;
   }
 
   /**
@@ -186,6 +226,15 @@ export class RotationFunction extends Construct {
    */
   usePartnerKey(partnerKey: RotatedSecretReference, encryptionKeyArn?: string): void {
     this.function.addEnvironment(FunctionEnv.PartnerKeySecretId, partnerKey.secretArn);
+    // A partner key under a managed prefix that someone tags `managed` stays read-only to the function.
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'NeverWritePartnerKey',
+        effect: iam.Effect.DENY,
+        actions: ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+        resources: [partnerKey.secretArn],
+      }),
+    );
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ReadPartnerKey',
@@ -210,6 +259,23 @@ export class RotationFunction extends Construct {
         }),
       );
     }
+  }
+}
+
+/**
+ * Acknowledges cdk-nag's IAM5 finding for exactly the prefix patterns (`…:secret:<prefix>*`) of a
+ * role's default policy: attribute-based access names a prefix, and the tag condition narrows it.
+ */
+export function acknowledgeScopeWildcards(
+  role: iam.Role,
+  prefixes: readonly string[],
+  purpose: string,
+): void {
+  for (const prefix of prefixes) {
+    Validations.of(role.node.findChild('DefaultPolicy')).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}*]`,
+      reason: `ABAC for ${purpose}: every secret under the stack's prefix ${prefix}, and only those tagged ${MANAGED_TAG}=${MANAGED_TAG_VALUE}, so the policy does not grow with the fleet; the key policy's kms:EncryptionContext:SecretARN names the same prefix.`,
+    });
   }
 }
 

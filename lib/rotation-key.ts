@@ -1,7 +1,8 @@
-import { ArnFormat, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, ArnFormat, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { prefixOf, secretArnPatterns } from './secret-scope';
 
 /** Properties of a {@link RotationKey}. */
 export interface RotationKeyProps {
@@ -10,6 +11,12 @@ export interface RotationKeyProps {
    * @default 'api-key-rotator'
    */
   readonly aliasName?: string;
+
+  /**
+   * The name prefixes of the secrets the key encrypts (`api-key-rotator/`): its policy names these
+   * prefixes, never one secret, so it does not grow with the number of secrets.
+   */
+  readonly secretNamePrefixes: readonly string[];
 
   /**
    * What happens to the key when it leaves the stack.
@@ -57,17 +64,22 @@ export const KEY_ADMINISTRATION_ACTIONS = [
  * Its policy lets the account administer the key, lets anyone the account allows write secret
  * values (CloudFormation creates the placeholders, operators put the first key), and lets only
  * the principals named with {@link allowSecretsManagerUse} decrypt, each only through Secrets
- * Manager and only for the secrets added with {@link encryptSecret}.
+ * Manager and only for secrets under the stack's name prefixes (and the names added with
+ * {@link encryptSecret} outside them), by the `kms:EncryptionContext:SecretARN` condition.
  */
 export class RotationKey extends Construct {
   /** The KMS key. */
   readonly key: kms.Key;
 
-  /** Names of the secrets the key encrypts. */
+  /** The name prefixes of the secrets the key encrypts. */
+  readonly secretNamePrefixes: readonly string[];
+
+  /** Names of secrets outside the prefixes the key encrypts (an imported partner key's name). */
   private readonly secretNames: string[] = [];
 
-  constructor(scope: Construct, id: string, props: RotationKeyProps = {}) {
+  constructor(scope: Construct, id: string, props: RotationKeyProps) {
     super(scope, id);
+    this.secretNamePrefixes = [...props.secretNamePrefixes];
 
     const account = new iam.AccountRootPrincipal();
     const policy = new iam.PolicyDocument({
@@ -110,23 +122,24 @@ export class RotationKey extends Construct {
   }
 
   /**
-   * Adds a secret to those the key encrypts: use through Secrets Manager is limited to these
-   * secrets by the `kms:EncryptionContext:SecretARN` condition.
+   * Adds a secret to those the key encrypts; one under the prefixes already is. Use through
+   * Secrets Manager is limited to these secrets by the `kms:EncryptionContext:SecretARN` condition.
    */
   encryptSecret(secretName: string): void {
+    if (prefixOf(secretName, this.secretNamePrefixes) !== undefined) return;
     if (!this.secretNames.includes(secretName)) this.secretNames.push(secretName);
   }
 
   /**
    * Lets `principals` run the given KMS actions, only through Secrets Manager and only for
-   * `secretNames`, or for every secret the key encrypts when omitted. A function is read at
-   * synthesis, for a list that grows after the grant.
+   * `secretNames`; for `'managed'`, the secrets under the prefixes only; when omitted, every
+   * secret the key encrypts (its prefixes and the names added outside them).
    */
   allowSecretsManagerUse(
     id: string,
     principals: readonly iam.IPrincipal[],
     actions: readonly string[],
-    secretNames?: readonly string[] | (() => readonly string[]),
+    secretNames?: readonly string[] | 'managed',
   ): void {
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -152,12 +165,12 @@ export class RotationKey extends Construct {
   }
 
   private throughSecretsManager(
-    secretNames: readonly string[] | (() => readonly string[]) = () => this.secretNames,
+    secretNames?: readonly string[] | 'managed',
     equals: Record<string, string> = {},
   ): Record<string, Record<string, unknown>> {
     const stack = Stack.of(this);
     // Secrets Manager puts the secret ARN (name plus a 6-character suffix) in the encryption context.
-    const patterns = (names: readonly string[]): string[] =>
+    const named = (names: readonly string[]): string[] =>
       names.map((name) =>
         stack.formatArn({
           service: 'secretsmanager',
@@ -166,6 +179,13 @@ export class RotationKey extends Construct {
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       );
+    const managed = secretArnPatterns({
+      partition: Aws.PARTITION,
+      region: stack.region,
+      account: stack.account,
+      prefixes: this.secretNamePrefixes,
+    });
+    const scoped = (): string[] => [...managed, ...named(this.secretNames)];
     return {
       StringEquals: {
         'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com`,
@@ -173,10 +193,12 @@ export class RotationKey extends Construct {
       },
       StringLike: {
         'kms:EncryptionContext:SecretARN':
-          typeof secretNames === 'function'
-            ? // Secrets are added after the grant, so the list is read at synthesis.
-              Lazy.list({ produce: () => patterns(secretNames()) })
-            : patterns(secretNames),
+          secretNames === undefined
+            ? // A partner key outside the prefixes is added after the grants: read at synthesis.
+              Lazy.list({ produce: () => scoped() })
+            : secretNames === 'managed'
+              ? managed
+              : named(secretNames),
       },
     };
   }

@@ -14,6 +14,7 @@ import {
   SERVICE_NAME,
 } from '../lambda/shared/contracts';
 import { constructIdFor } from './construct-id';
+import { secretArnPrefix, type SecretScope } from './secret-scope';
 
 /** Custom metrics the rotation function publishes; each data point is an incident. */
 export const ROTATION_INCIDENT_METRICS = [
@@ -50,10 +51,11 @@ export interface RotationMonitoringProps {
   readonly auditContinuationTopic?: sns.ITopic;
 
   /**
-   * ARNs of the secrets whose RotationFailed/RotationAbandoned events are forwarded.
+   * The secrets whose RotationFailed/RotationAbandoned events are forwarded: those under the
+   * scope's name prefixes, matched by ARN prefix, so the pattern does not grow with the fleet.
    * @default - every secret of the account in the region
    */
-  readonly secretArns?: readonly string[];
+  readonly secretScope?: SecretScope;
 
   /**
    * Makes the target that delivers the rule's events to the topic, granting exactly that rule.
@@ -99,6 +101,7 @@ export class RotationMonitoring extends Construct {
     this.period = props.alarmPeriod ?? Duration.minutes(5);
     this.alarmAction = new cloudwatchActions.SnsAction(props.notificationTopic);
 
+    const secretScope = props.secretScope;
     // Secrets Manager reports these as CloudTrail service events carrying the secret's ARN in
     // additionalEventData.SecretId ("Match Secrets Manager events with EventBridge").
     this.rotationFailureRule = new events.Rule(this, 'RotationFailureRule', {
@@ -109,9 +112,15 @@ export class RotationMonitoring extends Construct {
         detail: {
           eventSource: ['secretsmanager.amazonaws.com'],
           eventName: ROTATION_FAILURE_EVENTS,
-          ...(props.secretArns?.length
-            ? { additionalEventData: { SecretId: [...props.secretArns] } }
-            : {}),
+          ...(secretScope === undefined
+            ? {}
+            : {
+                additionalEventData: {
+                  SecretId: secretScope.prefixes.map((prefix) => ({
+                    prefix: secretArnPrefix(secretScope, prefix),
+                  })),
+                },
+              }),
         },
       },
     });

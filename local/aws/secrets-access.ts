@@ -36,6 +36,22 @@ export interface SecretsAccessOptions {
   readonly functionPolicy?: (functionArn: string) => Record<string, unknown> | undefined;
 }
 
+/** The `[{Key, Value}]` tags of a request, ignoring malformed entries (validation reports them). */
+function tagsOf(value: unknown): { Key: string; Value: string }[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((tag: unknown) => {
+    const { Key, Value } = (tag ?? {}) as { Key?: unknown; Value?: unknown };
+    return typeof Key === 'string' && typeof Value === 'string' ? [{ Key, Value }] : [];
+  });
+}
+
+/** The strings of a request's string list. */
+function stringsOf(value: unknown): string[] {
+  return Array.isArray(value)
+    ? value.filter((item): item is string => typeof item === 'string')
+    : [];
+}
+
 export class SecretsAccess {
   constructor(private readonly options: SecretsAccessOptions) {}
 
@@ -82,9 +98,13 @@ export class SecretsAccess {
   }
 
   /**
-   * Authorizes an operation on an existing (or just created) secret. The request's `VersionStage`
-   * is the `secretsmanager:VersionStage` condition key, present only when the request names a stage
-   * (Service Authorization Reference, "Condition keys for AWS Secrets Manager").
+   * Authorizes an operation on an existing (or just created) secret, with the condition keys the
+   * Service Authorization Reference lists for Secrets Manager ("Actions, resources, and condition
+   * keys for AWS Secrets Manager"): the secret's tags as `aws:ResourceTag/…` and
+   * `secretsmanager:ResourceTag/…` (none on CreateSecret, whose tags are the request's); the
+   * request's tags as `aws:RequestTag/…` and their keys, with UntagResource's `TagKeys`, as
+   * `aws:TagKeys`; the request's `VersionStage` as `secretsmanager:VersionStage`, present only
+   * when the request names a stage.
    */
   async authorizeOnSecret(
     operation: string,
@@ -92,8 +112,18 @@ export class SecretsAccess {
     principal: Principal,
     input: JsonObject = {},
   ): Promise<void> {
-    const context: Record<string, string> = {};
-    for (const tag of secret.tags) context[`aws:ResourceTag/${tag.Key}`] = tag.Value;
+    const context: Record<string, string | string[]> = {};
+    // CreateSecret's tags are the request's; the secret has none yet.
+    if (operation !== 'CreateSecret') {
+      for (const tag of secret.tags) {
+        context[`aws:ResourceTag/${tag.Key}`] = tag.Value;
+        context[`secretsmanager:ResourceTag/${tag.Key}`] = tag.Value;
+      }
+    }
+    const requestTags = operation === 'CreateSecret' ? secret.tags : tagsOf(input.Tags);
+    for (const tag of requestTags) context[`aws:RequestTag/${tag.Key}`] = tag.Value;
+    const tagKeys = [...requestTags.map((tag) => tag.Key), ...stringsOf(input.TagKeys)];
+    if (tagKeys.length > 0) context['aws:TagKeys'] = tagKeys;
     if (typeof input.VersionStage === 'string') {
       context['secretsmanager:VersionStage'] = input.VersionStage;
     }

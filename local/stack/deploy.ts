@@ -19,6 +19,12 @@ const BOOTSTRAP_VERSION = '30';
 /** The operator role the local world creates with the README's documented operator policy. */
 export const OPERATOR_ROLE_NAME = 'api-key-rotator-operator';
 
+/** The role that runs `adopt` with the README's documented enrollment policy. */
+export const ENROLLER_ROLE_NAME = 'api-key-rotator-enroller';
+
+/** The name prefix the README's enrollment policy is written for (the example config's). */
+const DOCUMENTED_PREFIX = 'api-key-rotator/';
+
 /** The role of the person who deploys and puts first keys (an account administrator). */
 export const ADMINISTRATOR_ROLE_NAME = 'Administrator';
 
@@ -41,6 +47,56 @@ export function documentedOperatorPolicy(readme = readFileSync(README, 'utf8')):
     );
   }
   return policy;
+}
+
+/**
+ * The enrollment policy as the README documents it (the JSON block after "Enrollment IAM" in
+ * "## Deploy"), written for the prefix `api-key-rotator/`: each resource naming that prefix is
+ * repeated for each of `prefixes`, as the README tells a reader with other prefixes to do.
+ */
+export function documentedEnrollerPolicy(
+  prefixes: readonly string[],
+  readme = readFileSync(README, 'utf8'),
+): PolicyDocument {
+  const section = readme.indexOf('## Deploy');
+  const end = section === -1 ? -1 : readme.indexOf('\n## ', section + 1);
+  const text = section === -1 ? '' : readme.slice(section, end === -1 ? undefined : end);
+  const anchor = text.indexOf('Enrollment IAM');
+  const block = anchor === -1 ? null : /```json\n([\s\S]*?)\n```/.exec(text.slice(anchor));
+  const policy = block ? (JSON.parse(block[1]) as PolicyDocument) : undefined;
+  if (!policy || !Array.isArray(policy.Statement)) {
+    throw new Error(
+      'README.md has no policy (```json with a Statement) under "Enrollment IAM" in "## Deploy"',
+    );
+  }
+  const statements = (policy.Statement as Record<string, unknown>[]).map((statement) => {
+    const resource = statement.Resource;
+    if (typeof resource !== 'string' || !resource.includes(`:secret:${DOCUMENTED_PREFIX}`)) {
+      return statement;
+    }
+    return {
+      ...statement,
+      Resource: prefixes.map((prefix) => resource.replace(DOCUMENTED_PREFIX, prefix)),
+    };
+  });
+  return { ...policy, Statement: statements };
+}
+
+/**
+ * Creates the enroller role (trusted by the account) with the README's enrollment policy for the
+ * deployed stack's prefixes; returns its ARN.
+ *
+ * @example
+ * const enroller = createEnrollerRole(world.aws, stack);
+ */
+export function createEnrollerRole(emulator: AwsEmulator, stack: LocalStack): string {
+  const arn = `arn:aws:iam::${emulator.accountId}:role/${ENROLLER_ROLE_NAME}`;
+  ensureRole(emulator, {
+    arn,
+    trust: trustedBy({ AWS: `arn:aws:iam::${emulator.accountId}:root` }),
+    policy: documentedEnrollerPolicy(stack.config.secretNamePrefixes),
+  });
+  return arn;
 }
 
 /**
@@ -148,7 +204,14 @@ export async function deployLocalStack(
     policy: documentedOperatorPolicy(),
   });
   // The apps' roles exist before the deploy (KMS refuses a key policy naming unknown ones).
-  for (const readerArn of new Set(options.config.secrets.flatMap((s) => s.readerRoleArns))) {
+  const partnerReaders =
+    options.config.partnerKey.kind === 'created'
+      ? (options.config.partnerKey.readerRoleArns ?? [])
+      : [];
+  for (const readerArn of new Set([
+    ...options.config.secrets.flatMap((s) => s.readerRoleArns),
+    ...partnerReaders,
+  ])) {
     ensureRole(emulator, {
       arn: readerArn,
       trust: trustedBy({ AWS: `arn:aws:iam::${readerArn.split(':')[4]}:root` }),

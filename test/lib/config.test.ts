@@ -54,11 +54,11 @@ describe('parseRotatorConfig', () => {
     expect(secret.revokePolicy).toBe('on-finish');
     expect(secret.rotationWindow.toHours()).toBe(4);
     expect(secret.readerRoleArns).toEqual([]);
-    expect(secret.replicas).toEqual([]);
+    expect(config.secretNamePrefixes).toEqual(['api-key-rotator/']);
     expect(config.audit).toEqual({ schedule: 'cron(0 6 * * ? *)', enabled: true });
   });
 
-  it('accepts cron schedules, hour rates, readers, replicas and an imported partner key', () => {
+  it('accepts cron schedules, hour rates, readers and an imported partner key', () => {
     const config = parseRotatorConfig({
       partnerKey: {
         secretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:partner-AbC123',
@@ -70,12 +70,6 @@ describe('parseRotatorConfig', () => {
           schedule: 'cron(0 9 ? * MON#1 *)',
           revokePolicy: 'next-rotation',
           readerRoleArns: ['arn:aws:iam::111122223333:role/app/reader'],
-          replicas: [
-            {
-              region: 'us-east-1',
-              kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/abcd',
-            },
-          ],
         },
         {
           ...validSecret,
@@ -91,7 +85,7 @@ describe('parseRotatorConfig', () => {
       'cron(0 9 ? * MON#1 *)',
       'rate(12 hours)',
     ]);
-    expect(config.secrets[0].replicas[0].region).toBe('us-east-1');
+    expect(config.secretNamePrefixes).toEqual(['api-key-rotator/', 'poelis/']);
   });
 
   it.each([
@@ -145,17 +139,47 @@ describe('parseRotatorConfig', () => {
     ]);
   });
 
-  it('rejects a replica key from another region', () => {
+  it('refuses replicas, naming the field and why', () => {
     expect(
       problemsOf(
         withSecret({
           replicas: [
-            { region: 'us-east-1', kmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/abcd' },
+            { region: 'us-east-1', kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/abcd' },
           ],
         }),
       ),
     ).toEqual([
-      "secrets[0].replicas[0].kmsKeyArn: must be a key in the replica's region us-east-1",
+      expect.stringMatching(
+        /^secrets\[0\]\.replicas: replicas are not supported: ReplicateSecretToRegions decrypts/,
+      ),
+    ]);
+  });
+
+  it('takes the name prefixes from the names, or checks every name is under the given ones', () => {
+    expect(
+      parseRotatorConfig({ secrets: [validSecret, { ...validSecret, name: 'fleet/a/b' }] })
+        .secretNamePrefixes,
+    ).toEqual(['api-key-rotator/', 'fleet/']);
+    expect(problemsOf({ secretNamePrefixes: ['fleet/'], secrets: [validSecret] })).toEqual([
+      expect.stringMatching(
+        /^secrets\[0\]\.name: "api-key-rotator\/polytomic\/prod" is not under a name prefix \(fleet\/\)/,
+      ),
+    ]);
+    expect(problemsOf(withSecret({ name: 'no-prefix' }))).toEqual([
+      expect.stringMatching(/^secrets\[0\]\.name: "no-prefix" is not under a name prefix \(none\)/),
+    ]);
+    expect(problemsOf({ secretNamePrefixes: ['fleet', '*/'], secrets: [validSecret] })).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^secretNamePrefixes\[0\]: "fleet" is not a name prefix/),
+        expect.stringMatching(/^secretNamePrefixes\[1\]: "\*\/" is not a name prefix/),
+      ]),
+    );
+  });
+
+  it('bounds the reader roles the key policy names', () => {
+    const readers = Array.from({ length: 41 }, (_, i) => `arn:aws:iam::111122223333:role/r${i}`);
+    expect(problemsOf(withSecret({ readerRoleArns: readers }))).toEqual([
+      expect.stringMatching(/^readerRoleArns: 41 distinct reader roles .* at most 40/),
     ]);
   });
 

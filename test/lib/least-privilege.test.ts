@@ -79,6 +79,24 @@ function allStatements(t: Template): { where: string; statement: Statement }[] {
 
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
 
+/** `arn:<partition>:secretsmanager:<region>:<account><rest>`, as the template joins it. */
+function scopeArn(rest: string): unknown {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':secretsmanager:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        rest,
+      ],
+    ],
+  };
+}
+
 /** Logical id of the only resource of `type` whose id starts with `prefix`. */
 function idOf(t: Template, type: string, prefix: string): string {
   const ids = Object.keys(t.findResources(type)).filter((id) => id.startsWith(prefix));
@@ -232,6 +250,41 @@ describe('least privilege', () => {
     expect(schedule.Properties.Target.Arn).toEqual(grants[0].statement.Resource);
   });
 
+  it("lets the rotation function put only its own events, on this region's default bus", () => {
+    for (const t of [created.t, imported.t]) {
+      const putEvents = allStatements(t).filter(({ statement }) =>
+        list(statement.Action).some((action) => /^(\*|events:.*)$/.test(String(action))),
+      );
+      expect(putEvents.map(({ statement }) => statement)).toEqual([
+        {
+          Sid: 'PublishRotationEvents',
+          Effect: 'Allow',
+          Action: 'events:PutEvents',
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':events:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':event-bus/default',
+              ],
+            ],
+          },
+          Condition: { 'ForAllValues:StringEquals': { 'events:source': 'api-key-rotator' } },
+        },
+      ]);
+      // Only the rotation function's role holds it.
+      const policy = resourcesOf(t)[putEvents[0].where.split('.')[0]];
+      expect(policy.Properties.Roles).toEqual([
+        { Ref: idOf(t, 'AWS::IAM::Role', 'RotationFunctionRole') },
+      ]);
+    }
+  });
+
   it("decrypts an imported partner key only through Secrets Manager and only for that secret's values", () => {
     const decrypt = allStatements(imported.t).filter(
       ({ statement }) => statement.Sid === 'DecryptImportedPartnerKey',
@@ -283,11 +336,9 @@ describe('least privilege', () => {
         Properties: { EventPattern: { detail: Record<string, unknown> } };
       }[];
       expect(rules).toHaveLength(1);
+      // By ARN prefix: the pattern is the same size for 2 secrets as for 10,000.
       expect(rules[0].Properties.EventPattern.detail.additionalEventData).toEqual({
-        SecretId: [
-          { Ref: idOf(t, 'AWS::SecretsManager::Secret', 'LpPolytomic') },
-          { Ref: idOf(t, 'AWS::SecretsManager::Secret', 'LpPoelis') },
-        ],
+        SecretId: [{ prefix: scopeArn(':secret:lp/') }],
       });
     }
   });
@@ -315,10 +366,56 @@ describe('least privilege', () => {
       'LeastPrivilege/AuditFunction/Function Serverless-LambdaDLQ',
       'LeastPrivilege/AuditFunction/Function Serverless-SNSRedrivePolicy',
       'LeastPrivilege/AuditFunction/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      // The ABAC prefix pattern, acknowledged for exactly the stack's prefix.
+      'LeastPrivilege/AuditFunction/Role/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:lp/*]',
       'LeastPrivilege/Monitoring/RotationFailureRule Serverless-EventBusDLQ',
       'LeastPrivilege/PolytomicPartnerKey AwsSolutions-SMG4',
       'LeastPrivilege/RotationFunction/Function Serverless-LambdaDLQ',
       'LeastPrivilege/RotationFunction/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+      'LeastPrivilege/RotationFunction/Role/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:lp/*]',
+    ]);
+  });
+
+  it('reaches managed secrets only under the prefix and with the managed tag, never by one name', () => {
+    const managedOnly = { StringEquals: { 'aws:ResourceTag/api-key-rotator:managed': 'true' } };
+    for (const t of [created.t, imported.t]) {
+      const abac = allStatements(t).filter(({ statement }) =>
+        ['RotateManagedSecrets', 'ReadManagedSecrets'].includes(statement.Sid ?? ''),
+      );
+      expect(
+        abac
+          .map(({ statement }) => [statement.Sid, statement.Resource, statement.Condition])
+          .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      ).toEqual([
+        ['ReadManagedSecrets', scopeArn(':secret:lp/*'), managedOnly],
+        ['RotateManagedSecrets', scopeArn(':secret:lp/*'), managedOnly],
+      ]);
+      // No other statement names a managed secret: policies do not grow with the fleet.
+      const named = allStatements(t).filter(({ statement }) =>
+        JSON.stringify(statement.Resource ?? '').includes('ProtectedSecret'),
+      );
+      expect(named).toEqual([]);
+    }
+    // The partner key sits under the prefix: the function may never write it, tagged or not.
+    const deny = allStatements(created.t).find(
+      ({ statement }) => statement.Sid === 'NeverWritePartnerKey',
+    );
+    expect(deny?.statement).toEqual({
+      Sid: 'NeverWritePartnerKey',
+      Effect: 'Deny',
+      Action: ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+      Resource: { Ref: idOf(created.t, 'AWS::SecretsManager::Secret', 'PolytomicPartnerKey') },
+    });
+  });
+
+  it('lets Secrets Manager invoke the function once, for the prefix, from this account', () => {
+    const permissions = Object.values(created.t.findResources('AWS::Lambda::Permission')).filter(
+      (p) =>
+        (p as { Properties: { Principal: string } }).Properties.Principal ===
+        'secretsmanager.amazonaws.com',
+    ) as { Properties: Record<string, unknown> }[];
+    expect(permissions.map((p) => [p.Properties.SourceAccount, p.Properties.SourceArn])).toEqual([
+      [{ Ref: 'AWS::AccountId' }, scopeArn(':secret:lp/*')],
     ]);
   });
 
@@ -364,12 +461,21 @@ describe('least privilege', () => {
           'AccountWritesSecretsThroughSecretsManager',
           'AuditFunctionDecryptsThroughSecretsManager',
           'AuditFunctionDescribesKey',
-          'LpPoelisReadersDecrypt',
-          'LpPolytomicReadersDecrypt',
-          'PartnerKeyReadersDecrypt',
           'RotationFunctionDescribesKey',
           'RotationFunctionUsesKeyThroughSecretsManager',
+          'SecretReadersDecrypt',
         ]),
+        // Use through Secrets Manager only for the secrets under the stack's prefix (ARN `lp/*`).
+        ...[
+          'AccountValidatesKeyThroughSecretsManager',
+          'AccountWritesSecretsThroughSecretsManager',
+          'AuditFunctionDecryptsThroughSecretsManager',
+          'RotationFunctionUsesKeyThroughSecretsManager',
+          'SecretReadersDecrypt',
+        ].map((sid) => `RotationKey.KeyPolicy ${sid} condition kms:EncryptionContext:SecretARN`),
+        // ABAC: every secret under the prefix, only with the managed tag (pinned below).
+        `AuditFunctionRoleDefaultPolicy.PolicyDocument ReadManagedSecrets resource ${JSON.stringify(scopeArn(':secret:lp/*'))}`,
+        `RotationFunctionRoleDefaultPolicy.PolicyDocument RotateManagedSecrets resource ${JSON.stringify(scopeArn(':secret:lp/*'))}`,
         // The secret's resource policy: Resource "*" is the secret itself; the deny names everyone.
         'PolytomicPartnerKeyPolicy.ResourcePolicy ReadersDescribe resource "*"',
         'PolytomicPartnerKeyPolicy.ResourcePolicy ReadersReadCurrentValue resource "*"',

@@ -452,14 +452,20 @@ describe('what the template gives the function', () => {
       sourceArn: statement.Condition?.ArnLike?.['AWS:SourceArn'],
       sourceAccount: statement.Condition?.StringEquals?.['AWS:SourceAccount'],
     }));
+    // One statement per name prefix (however many secrets), from this account only.
+    const under = (prefix: string): string =>
+      `arn:aws:secretsmanager:${world.aws.region}:${world.aws.accountId}:secret:${prefix}`;
+    const prefixes = [...deployed.stack.config.secretNamePrefixes].sort();
     expect(callers.sort((a, b) => (String(a.sourceArn) < String(b.sourceArn) ? -1 : 1))).toEqual(
-      Object.values(deployed.stack.secretArns)
-        .sort()
-        .map((arn) => ({
-          principal: { Service: 'secretsmanager.amazonaws.com' },
-          sourceArn: arn,
-          sourceAccount: world.aws.accountId,
-        })),
+      prefixes.map((prefix) => ({
+        principal: { Service: 'secretsmanager.amazonaws.com' },
+        sourceArn: `${under(prefix)}*`,
+        sourceAccount: world.aws.accountId,
+      })),
     );
+    // Every secret of the stack is under one of them.
+    for (const arn of Object.values(deployed.stack.secretArns)) {
+      expect(prefixes.some((prefix) => arn.startsWith(under(prefix)))).toBe(true);
+    }
   });
 });

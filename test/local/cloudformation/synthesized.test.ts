@@ -115,9 +115,8 @@ describe('the synthesized ApiKeyRotator stack', () => {
     expect(deployed.outputs.NotificationTopicArn).toMatch(
       new RegExp(`^arn:aws:sns:${REGION}:${ACCOUNT}:${stack.stackName}-NotificationsTopic`),
     );
-    expect(Object.values(deployed.outputs).join(' ')).toContain(
-      `https://${REGION}.console.aws.amazon.com/secretsmanager/secret?name=`,
-    );
+    expect(deployed.outputs.RotationKeyArn).toContain(`:kms:${REGION}:${ACCOUNT}:`);
+    expect(deployed.outputs.SecretNamePrefixes).toBe('api-key-rotator/');
     expect(log.filter((l) => l.startsWith('CREATE_COMPLETE'))).toHaveLength(created.length + 1);
   });
 
