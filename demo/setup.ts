@@ -4,11 +4,16 @@
  * done by an administrator — with time under the demo's control. Every later call of the story is
  * signed as a session of the role that would make it.
  */
+import { Readable } from 'node:stream';
+import { Agent } from 'undici';
+import { runCli } from '../cli/program';
+import { noRotationHistory } from '../cli/rotation-history';
+import { HttpClient } from '../lambda/http/client';
+import { readRotatorConfig } from '../lambda/rotation/config';
 import type { ManagedSecretConfig, RevokePolicy, RotatorConfig } from '../lib/config';
 import { ManualClock } from '../local/aws/types';
 import {
-  putFirstPoelisKey,
-  putFirstPolytomicKey,
+  newPoelisOrganization,
   type LocalClients,
   type PoelisFixture,
   type PolytomicFixture,
@@ -72,6 +77,11 @@ export interface DemoWorld {
   readonly functionLog: readonly string[];
   /** The emulator's authorization log: one line per denied call, naming what decided. */
   readonly denials: readonly string[];
+  /**
+   * Denials during Deploy step 3: the administrator is no reader, so the commands' look at the
+   * secrets' current values is refused, as the stack means it to be (they go by the versions).
+   */
+  readonly setupDenials: readonly string[];
   close(): Promise<void>;
 }
 
@@ -91,12 +101,14 @@ export async function deployDemoWorld(options: DeployDemoOptions = {}): Promise<
   const clock = new ManualClock();
   const functionLog: string[] = [];
   const denials: string[] = [];
+  const setupDenials: string[] = [];
+  let settingUp = false;
   const deployed = await startDeployedWorld({
     configPath,
     clock,
     onProgress: options.onProgress,
     logSink: (line) => functionLog.push(line),
-    authorizationLog: (line) => denials.push(line),
+    authorizationLog: (line) => (settingUp ? setupDenials : denials).push(line),
   });
   const { world, stack } = deployed;
   try {
@@ -133,15 +145,17 @@ export async function deployDemoWorld(options: DeployDemoOptions = {}): Promise<
     };
     const polytomicSecret = demoSecret(stack, polytomicConfig);
     const poelisSecret = demoSecret(stack, poelisConfig);
-    // Deploy step 3: the administrator puts the partner key and the first keys.
-    const polytomic = await putFirstPolytomicKey(world, principals.administrator, {
+    // Deploy step 3, as the README has it: the administrator runs `onboard polytomic` and `init`.
+    settingUp = true;
+    const polytomic = await onboardPolytomic(world, principals.administrator, {
       secretArn: polytomicSecret.arn,
       partnerKeySecretArn,
     });
-    const poelis = await putFirstPoelisKey(world, principals.administrator, {
+    const poelis = await initPoelis(world, principals.administrator, {
       secretArn: poelisSecret.arn,
       keyName: poelisKeyName(1),
     });
+    settingUp = false;
     return {
       world,
       clock,
@@ -153,6 +167,7 @@ export async function deployDemoWorld(options: DeployDemoOptions = {}): Promise<
       poelis: { ...poelis, ...poelisSecret },
       functionLog,
       denials,
+      setupDenials,
       close: () => deployed.close(),
     };
   } catch (error) {
@@ -183,4 +198,105 @@ function demoSecret(stack: LocalStack, config: ManagedSecretConfig): DemoSecret 
     revokePolicy: config.revokePolicy,
     readerRoleArns: config.readerRoleArns,
   };
+}
+
+/**
+ * `api-key-rotator onboard polytomic` as the administrator runs it after deploy: the partner key
+ * given once on stdin (and stored in its secret), a customer organization and its two service
+ * users created, the first key minted, verified and written.
+ */
+async function onboardPolytomic(
+  world: LocalWorld,
+  clients: LocalClients,
+  options: { readonly secretArn: string; readonly partnerKeySecretArn: string },
+): Promise<PolytomicFixture> {
+  const tag = options.secretArn.slice(-6);
+  const result = (await runOperatorCommand(
+    world,
+    clients,
+    [
+      'onboard',
+      'polytomic',
+      options.secretArn,
+      '--create-organization',
+      `Demo customer ${tag}`,
+      '--user-email',
+      `rotation-a+${tag}@demo.example`,
+      '--standby-email',
+      `rotation-b+${tag}@demo.example`,
+      '--partner-key-secret',
+      options.partnerKeySecretArn,
+      '--partner-key-stdin',
+      '--json',
+    ],
+    world.polytomic.admin.createPartnerKey(),
+  )) as {
+    organization: { id: string };
+    users: { primary: { id: string }; standby: { id: string } };
+  };
+  return {
+    secretArn: options.secretArn,
+    organizationId: result.organization.id,
+    userId: result.users.primary.id,
+    standbyUserId: result.users.standby.id,
+    partnerKeySecretArn: options.partnerKeySecretArn,
+  };
+}
+
+/** `api-key-rotator init` with a key created "in the Poelis web app", piped in. */
+async function initPoelis(
+  world: LocalWorld,
+  clients: LocalClients,
+  options: { readonly secretArn: string; readonly keyName: string },
+): Promise<PoelisFixture> {
+  const organizationId = newPoelisOrganization(world, options.keyName);
+  await runOperatorCommand(
+    world,
+    clients,
+    ['init', options.secretArn, '--name', options.keyName, '--json'],
+    world.poelis.admin.createKey(organizationId, options.keyName),
+  );
+  return { secretArn: options.secretArn, organizationId, keyName: options.keyName };
+}
+
+/**
+ * Runs the CLI in-process with `clients`' credentials, `stdin` piped in, and the vendor
+ * settings the stack gives its functions; returns its `--json` document. Its output is the
+ * CLI's, not the story's: kept out of the demo's own.
+ */
+async function runOperatorCommand(
+  world: LocalWorld,
+  clients: LocalClients,
+  argv: readonly string[],
+  stdin: string,
+): Promise<unknown> {
+  const env = world.rotationEnvironment();
+  const agent = new Agent({ connect: { timeout: 5_000 } });
+  const http = new HttpClient({ policy: readRotatorConfig(env).originPolicy, dispatcher: agent });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  try {
+    const exitCode = await runCli(argv, {
+      io: {
+        stdin: Object.assign(Readable.from([stdin]), { isTTY: false }),
+        stdout: { write: (text: string) => stdout.push(text) },
+        stderr: { write: (text: string) => stderr.push(text) },
+      },
+      env,
+      secretsManager: clients.secrets,
+      kms: clients.kms,
+      vendorHttp: () => http,
+      history: noRotationHistory,
+      now: Date.now,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    });
+    if (exitCode !== 0) {
+      throw new Error(
+        `api-key-rotator ${argv[0]} failed (exit ${exitCode}): ${stderr.join('')}${stdout.join('')}`,
+      );
+    }
+    return JSON.parse(stdout.join('')) as unknown;
+  } finally {
+    await agent.close();
+  }
 }

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { versionById, versionIdWithStage } from '../../lambda/aws/secret-metadata';
-import { AWSCURRENT, SecretsStore } from '../../lambda/aws/secrets';
+import { AWSCURRENT, AWSPENDING, SecretsStore } from '../../lambda/aws/secrets';
 import type { KeyProvider, KeyStaging } from '../../lambda/providers/provider';
 import { fingerprint } from '../../lambda/shared/fingerprint';
 import { SecretFormatError, STAGED_LABEL, type StagedKey } from '../../lambda/shared/secret';
 import { providersOf, type CliDependencies } from '../dependencies';
 import { CliError } from '../errors';
 import { ExitCode } from '../exit-codes';
-import { readSecretLine } from '../io';
+import { readKeyFromStdin } from '../onboarding/stdin-key';
 import { describeKey } from '../../lambda/shared/key-reference';
 import { describeVersionKey, writeJson } from '../output';
+import { cliCommand } from '../rotation-advice';
 import { readKeyVersion } from '../secret-state';
 
 export interface StageOptions {
@@ -105,7 +106,14 @@ export async function stageCommand(
       'No --name given: the rotation will not be able to name this key when it is replaced.\n',
     );
   }
-  deps.io.stdout.write(`Rotate it in with \`api-key-rotator rotate ${secretId} --wait\`.\n`);
+  // A failed rotation's AWSPENDING makes RotateSecret refuse: recover must clear it first.
+  const pendingId = versionIdWithStage(metadata, AWSPENDING);
+  const stuck = pendingId !== undefined && pendingId !== versionIdWithStage(metadata, AWSCURRENT);
+  deps.io.stdout.write(
+    stuck
+      ? `A failed rotation is still pending (version ${pendingId}): clear it, then rotate the new key in:\n  ${cliCommand('recover', secretId, '--yes')}\n  ${cliCommand('rotate', secretId, '--wait')}\n`
+      : `Rotate it in with:\n  ${cliCommand('rotate', secretId, '--wait')}\n`,
+  );
   return ExitCode.Ok;
 }
 
@@ -116,29 +124,12 @@ async function readStagedKey(
   provider: KeyProvider,
   staging: Pick<KeyStaging, 'parseStagedKey' | 'createKeyIn'>,
 ): Promise<StagedKey> {
-  if (deps.io.stdin.isTTY === true) {
-    deps.io.stderr.write(
-      `Paste the new ${provider.displayName} API key (not shown), then press Enter: `,
-    );
-  }
-  const typed = await readSecretLine(deps.io.stdin);
-  if (deps.io.stdin.isTTY === true) deps.io.stderr.write('\n');
-  if (typed === undefined) throw new CliError('Cancelled: nothing was staged.', ExitCode.Usage);
-  // One trailing line break is the end of the line (a key file saved with CRLF); spaces are
-  // copy-paste residue. Any other control character is refused below, never sent on.
-  const apiKey = typed.replace(/(?:\r\n|\r|\n)$/, '').replace(/^ +| +$/g, '');
-  if (apiKey === '') {
-    throw new CliError(
-      `No key on stdin. Pipe the new key in, e.g. \`pbpaste | api-key-rotator stage ${secretId} --name "<key name>"\`; keys are never taken as arguments.`,
-      ExitCode.Usage,
-    );
-  }
-  if (/\p{Cc}/u.test(apiKey)) {
-    throw new CliError(
-      `The key on stdin contains a control character (a tab, a line break inside it, or another invisible character): nothing was staged. Copy the whole key again from ${staging.createKeyIn}, or remove the character from the file it comes from.`,
-      ExitCode.Usage,
-    );
-  }
+  const apiKey = await readKeyFromStdin(deps.io, {
+    prompt: `Paste the new ${provider.displayName} API key`,
+    nothingDone: 'nothing was staged',
+    pipeExample: `pbpaste | api-key-rotator stage ${secretId} --name "<key name>"`,
+    source: staging.createKeyIn,
+  });
   try {
     return staging.parseStagedKey(
       JSON.stringify(keyName === undefined ? { apiKey } : { apiKey, keyName }),

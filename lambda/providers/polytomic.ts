@@ -12,7 +12,7 @@ import {
   type RotatedSecret,
 } from '../shared/secret';
 import { IdentityMismatchError, PartnerKeyMissingError, VendorResponseError } from './errors';
-import type { KeyChangeContext, KeyProvider, Revocation } from './provider';
+import type { KeyChangeContext, KeyProvider, Revocation, VerifyContext } from './provider';
 import {
   assertKeyAccepted,
   assertSuccess,
@@ -92,7 +92,7 @@ export const polytomicProvider: KeyProvider<PolytomicSecret> = {
     const response = await context.http.request({
       method: 'GET',
       url: new URL('/api/me', baseUrl(secret)),
-      headers: headers(secret, secret.apiKey),
+      headers: polytomicHeaders(secret, secret.apiKey),
       deadline: context.deadline,
     });
     const operation = 'Polytomic identity check (GET /api/me)';
@@ -215,16 +215,41 @@ async function requestUserKey(
   userId: string,
   idempotencyKey: string,
   context: KeyChangeContext,
-): Promise<{ apiKey: string; operation: string; status: number; requestId: string | undefined }> {
-  const operation = `Polytomic key issue for user ${userId}`;
+): Promise<IssuedUserKey> {
   const partnerKey = await readPartnerKey(secret, context);
-  const path = `/api/organizations/${encodeURIComponent(secret.organizationId)}/users/${encodeURIComponent(userId)}/keys`;
-  const url = new URL(path, baseUrl(secret));
-  url.searchParams.set('force', 'true');
+  return postUserKey(secret, partnerKey, userId, { idempotencyKey, force: true }, context);
+}
+
+/** A key Polytomic issued, with what names the call that issued it. */
+export interface IssuedUserKey {
+  readonly apiKey: string;
+  readonly operation: string;
+  readonly status: number;
+  readonly requestId: string | undefined;
+}
+
+/**
+ * `POST /api/organizations/{org}/users/{id}/keys?force=` with the partner key. Without `force`,
+ * a user who holds a key gets 409 (a {@link VendorResponseError} with that status).
+ *
+ * @example
+ * const { apiKey } = await postUserKey(secret, partnerKey, userId, { idempotencyKey, force: false }, context);
+ */
+export async function postUserKey(
+  target: Pick<PolytomicSecret, 'organizationId' | 'baseUrl' | 'apiVersion'>,
+  partnerKey: string,
+  userId: string,
+  options: { readonly idempotencyKey: string; readonly force: boolean },
+  context: VerifyContext,
+): Promise<IssuedUserKey> {
+  const operation = `Polytomic key issue for user ${userId}`;
+  const path = `/api/organizations/${encodeURIComponent(target.organizationId)}/users/${encodeURIComponent(userId)}/keys`;
+  const url = new URL(path, target.baseUrl ?? POLYTOMIC_DEFAULT_BASE_URL);
+  url.searchParams.set('force', String(options.force));
   const response = await context.http.request({
     method: 'POST',
     url,
-    headers: { ...headers(secret, partnerKey), 'Idempotency-Key': idempotencyKey },
+    headers: { ...polytomicHeaders(target, partnerKey), 'Idempotency-Key': options.idempotencyKey },
     deadline: context.deadline,
   });
   assertKeyAccepted(response, 'partner key', partnerKey);
@@ -251,7 +276,11 @@ function baseUrl(secret: PolytomicSecret): string {
   return secret.baseUrl ?? POLYTOMIC_DEFAULT_BASE_URL;
 }
 
-function headers(secret: PolytomicSecret, bearer: string): Record<string, string> {
+/** Polytomic's headers for a call made with `bearer` (a user's or the partner key). */
+export function polytomicHeaders(
+  secret: Pick<PolytomicSecret, 'apiVersion'>,
+  bearer: string,
+): Record<string, string> {
   return {
     Authorization: `Bearer ${bearer}`,
     Accept: 'application/json',

@@ -132,7 +132,7 @@ interface Need {
   readonly sid: string;
   readonly action: string;
   /** The command that needs the action, and how it ends without it. */
-  readonly command: 'status' | 'rotate' | 'stage' | 'recover' | 'verify';
+  readonly command: 'status' | 'rotate' | 'stage' | 'recover' | 'verify' | 'rollback' | 'onboard';
   readonly deniedExit: ExitCode;
   /** The command with the policy restored. */
   readonly allowedExit: ExitCode;
@@ -197,6 +197,21 @@ const NEEDS: readonly Need[] = [
     deniedExit: ExitCode.NotFoundOrDenied,
     allowedExit: ExitCode.Ok,
   },
+  {
+    sid: 'StorePartnerKey',
+    action: 'secretsmanager:PutSecretValue',
+    command: 'onboard',
+    deniedExit: ExitCode.NotFoundOrDenied,
+    allowedExit: ExitCode.Ok,
+  },
+  {
+    sid: 'AnnounceRollbacks',
+    action: 'events:PutEvents',
+    command: 'rollback',
+    // The labels have moved when the event is refused: the rollback stands and says so.
+    deniedExit: ExitCode.Ok,
+    allowedExit: ExitCode.Ok,
+  },
 ];
 
 describe('the README policy minus one action', () => {
@@ -210,10 +225,14 @@ describe('the README policy minus one action', () => {
   let polytomic: PolytomicSlot;
   let staging: PoelisSlot;
   let stuck: PoelisSlot;
+  let rollable: PolytomicSlot;
   beforeAll(async () => {
     polytomic = await cli.polytomicSecret();
     staging = await cli.poelisSecret();
     stuck = await stuckPoelisSecret();
+    // next-rotation keeps the previous key live: a rollback to it is allowed.
+    rollable = await cli.polytomicSecret({ revokePrevious: 'next-rotation' });
+    expect((await cli.run(['rotate', rollable.secretArn, '--wait'])).exitCode).toBe(ExitCode.Ok);
   });
 
   /** The command `need` is about, on a secret it can run on. */
@@ -227,6 +246,28 @@ describe('the README policy minus one action', () => {
         return cli.run(['verify', polytomic.secretArn]);
       case 'recover':
         return cli.run(['recover', stuck.secretArn, '--yes']);
+      case 'rollback':
+        return cli.run(['rollback', rollable.secretArn, '--yes']);
+      case 'onboard': {
+        // The secret's own organization and users (as Deploy step 3 made them): only the
+        // partner key given on stdin is new, and storing it needs StorePartnerKey.
+        const org = polytomic.organizationId;
+        return cli.run(
+          [
+            'onboard',
+            'polytomic',
+            polytomic.secretArn,
+            '--organization',
+            org,
+            '--user-email',
+            `rotation-a+${org}@example.com`,
+            '--standby-email',
+            `rotation-b+${org}@example.com`,
+            '--partner-key-stdin',
+          ],
+          { stdin: cli.world.polytomic.admin.createPartnerKey() },
+        );
+      }
       case 'stage': {
         const key = cli.world.poelis.admin.createKey(
           staging.organizationId,

@@ -1,9 +1,11 @@
 /**
- * Polytomic's API as the rotator uses it: `GET /api/me` and
- * `POST /api/organizations/{org_id}/users/{id}/keys?force=`, with Polytomic's error bodies
- * (`RestErrResponse` for 401, `ApiError` otherwise), version header and idempotency keys.
+ * Polytomic's API as the rotator uses it: `GET /api/me`,
+ * `POST /api/organizations/{org_id}/users/{id}/keys?force=`, and the partner endpoints that
+ * onboard a customer (`GET|POST /api/organizations`, `GET|POST /api/organizations/{org_id}/users`),
+ * with Polytomic's error bodies (`RestErrResponse` for 401, `ApiError` otherwise), version header
+ * and idempotency keys.
  */
-import { STATUS_CODES } from 'node:http';
+import { createHash } from 'node:crypto';
 import type { Clock } from '../../aws/types';
 import { bearerToken, headerValue } from '../shared/http-io';
 import { IdempotencyStore } from '../shared/idempotency';
@@ -11,10 +13,13 @@ import type { KeyLedger } from '../shared/ledger';
 import type { LedgerEntry } from '../types';
 import type { VendorDialect, VendorRequest, VendorResponse } from '../shared/vendor-server';
 import type { PolytomicDirectory } from './directory';
+import { PARTNER_ROUTES, partnerRoutes } from './partner-routes';
+import { apiError, ok, unauthorized } from './responses';
 
 export const POLYTOMIC_ROUTES = {
   me: '/api/me',
   userKeys: '/api/organizations/:org/users/:user/keys',
+  ...PARTNER_ROUTES,
 } as const;
 
 /** Versions Polytomic documents as supported, newest first. */
@@ -38,6 +43,64 @@ export function createPolytomicDialect(
   clock: Clock,
 ): VendorDialect {
   const idempotency = new IdempotencyStore<VendorResponse>(clock, IDEMPOTENCY_TTL_MS);
+  const partnerEndpoints = partnerRoutes(directory);
+
+  /**
+   * Runs a POST once per Idempotency-Key: a repeat of the same request (method, path, query and
+   * body) replays the first outcome, errors included; another request with the key is refused.
+   */
+  const idempotent = (
+    request: VendorRequest,
+    caller: LedgerEntry,
+    signature: string,
+    handle: () => VendorResponse,
+  ): VendorResponse => {
+    const idempotencyKey = headerValue(request.headers, 'idempotency-key');
+    if (idempotencyKey === undefined) return handle();
+    if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      return apiError(
+        400,
+        'Idempotency-Key must be 8 to 255 alphanumeric characters, dashes or underscores.',
+      );
+    }
+    const previous = idempotency.lookup(caller.sha256, idempotencyKey, signature);
+    if (previous.kind === 'replay') return previous.response;
+    if (previous.kind === 'mismatch') {
+      return apiError(422, 'Idempotency-Key was already used with a different request.');
+    }
+    const response = handle();
+    idempotency.remember(caller.sha256, idempotencyKey, signature, response);
+    return response;
+  };
+
+  /** The partner endpoints for organizations and users; partner keys only. */
+  const partnerCall = (
+    request: VendorRequest,
+    caller: LedgerEntry,
+    pattern: string,
+    params: Readonly<Record<string, string>>,
+  ): VendorResponse => {
+    if (caller.kind !== 'partner') {
+      return apiError(
+        403,
+        'Organization and user endpoints are only accessible using partner keys.',
+      );
+    }
+    const bodyHash = createHash('sha256').update(request.body).digest('hex');
+    const signature = `${request.method} ${request.path} ${bodyHash}`;
+    if (pattern === POLYTOMIC_ROUTES.organizations) {
+      return request.method === 'GET'
+        ? partnerEndpoints.listOrganizations()
+        : idempotent(request, caller, signature, () =>
+            partnerEndpoints.createOrganization(request.body),
+          );
+    }
+    return request.method === 'GET'
+      ? partnerEndpoints.listUsers(params.org)
+      : idempotent(request, caller, signature, () =>
+          partnerEndpoints.createUser(params.org, request.body),
+        );
+  };
 
   const me = (caller: LedgerEntry): VendorResponse => {
     if (caller.kind === 'partner') {
@@ -83,24 +146,9 @@ export function createPolytomicDialect(
       return apiError(400, 'force must be true or false.');
     }
     const force = forceParam === 'true';
-    const idempotencyKey = headerValue(request.headers, 'idempotency-key');
     const value = request.fault?.kind === 'issued-value' ? request.fault.value : undefined;
-    if (idempotencyKey === undefined) return issue(params, force, value);
-    if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      return apiError(
-        400,
-        'Idempotency-Key must be 8 to 255 alphanumeric characters, dashes or underscores.',
-      );
-    }
     const signature = `${request.method} ${request.path}?force=${String(force)}`;
-    const previous = idempotency.lookup(caller.sha256, idempotencyKey, signature);
-    if (previous.kind === 'replay') return previous.response;
-    if (previous.kind === 'mismatch') {
-      return apiError(422, 'Idempotency-Key was already used with a different request.');
-    }
-    const response = issue(params, force, value);
-    idempotency.remember(caller.sha256, idempotencyKey, signature, response);
-    return response;
+    return idempotent(request, caller, signature, () => issue(params, force, value));
   };
 
   const issue = (
@@ -125,6 +173,10 @@ export function createPolytomicDialect(
     routes: [
       { method: 'GET', pattern: POLYTOMIC_ROUTES.me },
       { method: 'POST', pattern: POLYTOMIC_ROUTES.userKeys },
+      { method: 'GET', pattern: POLYTOMIC_ROUTES.organizations },
+      { method: 'POST', pattern: POLYTOMIC_ROUTES.organizations },
+      { method: 'GET', pattern: POLYTOMIC_ROUTES.organizationUsers },
+      { method: 'POST', pattern: POLYTOMIC_ROUTES.organizationUsers },
     ],
     commonHeaders: (request) => ({ 'X-Polytomic-Version': servedVersion(request) }),
     errorResponse: (_request, status, message) =>
@@ -147,9 +199,12 @@ export function createPolytomicDialect(
       const caller = ledger.liveEntryFor(token);
       if (caller === undefined) return unauthorized('invalid or revoked API key');
 
-      return resolution.route.pattern === POLYTOMIC_ROUTES.me
-        ? me(caller)
-        : createKey(request, caller, resolution.match.params);
+      const { pattern } = resolution.route;
+      if (pattern === POLYTOMIC_ROUTES.me) return me(caller);
+      if (pattern === POLYTOMIC_ROUTES.userKeys) {
+        return createKey(request, caller, resolution.match.params);
+      }
+      return partnerCall(request, caller, pattern, resolution.match.params);
     },
   };
 }
@@ -159,18 +214,4 @@ function servedVersion(request: VendorRequest): string {
   return requested !== undefined && POLYTOMIC_VERSIONS.includes(requested)
     ? requested
     : POLYTOMIC_VERSIONS[0];
-}
-
-function ok(data: unknown): VendorResponse {
-  return { status: 200, body: { data } };
-}
-
-/** Polytomic's `ApiError` body. */
-function apiError(status: number, message: string): VendorResponse {
-  return { status, body: { status, message } };
-}
-
-/** Polytomic's `RestErrResponse` body, which its clients decode for 401s. */
-function unauthorized(message: string): VendorResponse {
-  return { status: 401, body: { code: 401, status: STATUS_CODES[401], error: message } };
 }
