@@ -1,3 +1,4 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Agent } from 'undici';
@@ -14,6 +15,8 @@ export interface CliDependencies {
   /** A real client: the SDK's paginators accept nothing else. */
   readonly secretsManager: SecretsManagerClient;
   readonly kms: Pick<KMSClient, 'send'>;
+  /** Where `rollback` announces itself (the default bus). @default none: nothing is published */
+  readonly events?: Pick<EventBridgeClient, 'send'>;
   /** The vendor client: the function's allowlist (ROTATOR_ALLOWED_ORIGINS …) applies here too. */
   readonly vendorHttp: () => HttpClient;
   readonly history: RotationHistory;
@@ -47,12 +50,14 @@ export function createCliDependencies(
 ): OwnedCliDependencies {
   const secretsManager = new SecretsManagerClient({});
   const kms = new KMSClient({});
+  const events = new EventBridgeClient({});
   let agent: Agent | undefined;
   return {
     io,
     env,
     secretsManager,
     kms,
+    events,
     vendorHttp() {
       agent ??= new Agent({ connect: { timeout: 5_000 } });
       // Each vendor's origins as the function reads them; the registry binds each call to its provider.
@@ -66,6 +71,7 @@ export function createCliDependencies(
     async close() {
       secretsManager.destroy();
       kms.destroy();
+      events.destroy();
       await agent?.close();
     },
   };

@@ -52,7 +52,7 @@ export interface AuditDependencies {
   readonly overdueGraceMs?: number;
 }
 
-/** Runs all five checks on one secret; never changes anything. Findings come in AUDIT_CHECKS order. */
+/** Runs all six checks on one secret; never changes anything. Findings come in AUDIT_CHECKS order. */
 export async function auditSecret(
   deps: AuditDependencies,
   secretId: string,
@@ -85,7 +85,7 @@ export async function auditSecret(
 
   const findings = (
     await Promise.all([
-      guard(['current-key-works', 'previous-key-revoked'], () =>
+      guard(['current-key-works', 'previous-key-revoked', 'stored-keys-dead'], () =>
         checkKeys({ subject, snapshot, secrets, providers, vendor }),
       ),
       guard(['no-stuck-pending'], async () => [

@@ -1,10 +1,11 @@
 import { describeError } from '../shared/errors';
 import type { KeyReference } from '../shared/key-reference';
 
-/** The five things the audit proves about each managed secret. */
+/** The six things the audit proves about each managed secret. */
 export type AuditCheck =
   | 'current-key-works'
   | 'previous-key-revoked'
+  | 'stored-keys-dead'
   | 'no-stuck-pending'
   | 'rotation-not-overdue'
   | 'encryption-key-ok';
@@ -13,6 +14,7 @@ export type AuditCheck =
 export const AUDIT_CHECKS: readonly AuditCheck[] = [
   'current-key-works',
   'previous-key-revoked',
+  'stored-keys-dead',
   'no-stuck-pending',
   'rotation-not-overdue',
   'encryption-key-ok',

@@ -12,6 +12,7 @@ import {
   type RotatedSecret,
 } from '../shared/secret';
 import { checkNotCompleted, finding, type AuditFinding, type AuditSubject } from './findings';
+import { checkStoredKeysDead, probeStoredKeys } from './stored-keys';
 
 /** What the two vendor checks work with. */
 export interface KeyCheckContext {
@@ -20,18 +21,65 @@ export interface KeyCheckContext {
   readonly secrets: SecretsStore;
   readonly providers: ProviderRegistry;
   readonly vendor: VerifyContext;
+  /** Asks the vendor about a key; checkKeys shares one answer per key between its checks. */
+  readonly probe?: KeyProber;
 }
+
+/** Asks a secret's vendor whether it accepts the secret's key. */
+export type KeyProber = (secret: RotatedSecret) => Promise<KeyProbe>;
 
 /** Deprecated versions read at most when looking for the key before AWSPREVIOUS. */
 const MAX_DEPRECATED_VERSIONS_READ = 5;
 
-/** current-key-works and previous-key-revoked, reading AWSCURRENT once for both. */
-export async function checkKeys(context: KeyCheckContext): Promise<AuditFinding[]> {
+/**
+ * current-key-works, previous-key-revoked and stored-keys-dead, reading AWSCURRENT once and
+ * asking the vendor once per key for all three.
+ */
+export async function checkKeys(unshared: KeyCheckContext): Promise<AuditFinding[]> {
+  const context = { ...unshared, probe: sharedProbe(unshared) };
   const current = await readCurrent(context);
   const currentFinding =
     'finding' in current ? current.finding : await checkCurrentKey(context, current.secret);
   const currentApiKey = 'secret' in current ? current.secret.apiKey : undefined;
-  return [currentFinding, await checkPreviousKeyRevoked(context, currentApiKey)];
+  // The key previous-key-revoked judges is left to it: one live key, one finding.
+  const judged: { apiKey?: string } = {};
+  const previousFinding = await checkPreviousKeyRevoked(context, currentApiKey, judged);
+  return [currentFinding, previousFinding, await checkStoredKeys(context, current, judged.apiKey)];
+}
+
+/** stored-keys-dead, once AWSCURRENT is known (its policy decides which key may stay live). */
+async function checkStoredKeys(
+  context: KeyCheckContext & { readonly probe: KeyProber },
+  current: VersionRead,
+  judgedApiKey: string | undefined,
+): Promise<AuditFinding> {
+  const check = 'stored-keys-dead';
+  if ('finding' in current) {
+    return checkNotCompleted(
+      context.subject,
+      check,
+      'probe the stored keys',
+      new Error('AWSCURRENT could not be read, so its revoke policy is unknown.'),
+    );
+  }
+  try {
+    const inventory = await probeStoredKeys({ ...context, judgedApiKey }, current.secret);
+    return checkStoredKeysDead(context.subject, inventory);
+  } catch (error) {
+    return checkNotCompleted(context.subject, check, 'probe the stored keys', error);
+  }
+}
+
+/** One vendor answer per key for every check of this secret (a key is probed once). */
+function sharedProbe(context: KeyCheckContext): KeyProber {
+  const answers = new Map<string, Promise<KeyProbe>>();
+  return (secret) => {
+    const known = answers.get(secret.apiKey);
+    if (known !== undefined) return known;
+    const answer = probeKey(context.providers.providerOf(secret), secret, context.vendor);
+    answers.set(secret.apiKey, answer);
+    return answer;
+  };
 }
 
 async function readCurrent(context: KeyCheckContext): Promise<VersionRead> {
@@ -60,7 +108,7 @@ async function checkCurrentKey(
   const provider = providers.providerOf(secret);
   let probe: KeyProbe;
   try {
-    probe = await probeKey(provider, secret, context.vendor);
+    probe = await (context.probe?.(secret) ?? probeKey(provider, secret, context.vendor));
   } catch (error) {
     return checkNotCompleted(
       subject,
@@ -100,6 +148,7 @@ async function checkCurrentKey(
 async function checkPreviousKeyRevoked(
   context: KeyCheckContext,
   currentApiKey: string | undefined,
+  judged: { apiKey?: string },
 ): Promise<AuditFinding> {
   const { subject, snapshot, providers } = context;
   const check = 'previous-key-revoked';
@@ -126,6 +175,7 @@ async function checkPreviousKeyRevoked(
   if ('finding' in target) return target.finding;
 
   const { secret, what } = target;
+  judged.apiKey = secret.apiKey;
   const key = providers.keyReference(secret);
   const provider = providers.providerOf(secret);
   if (secret.apiKey === currentApiKey) {
@@ -133,7 +183,7 @@ async function checkPreviousKeyRevoked(
   }
   let probe: KeyProbe;
   try {
-    probe = await probeKey(provider, secret, context.vendor);
+    probe = await (context.probe?.(secret) ?? probeKey(provider, secret, context.vendor));
   } catch (error) {
     return checkNotCompleted(subject, check, `check ${what}`, error, key);
   }

@@ -4,6 +4,7 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import type { Context } from 'aws-lambda';
 import { assertKmsKeyUsable } from '../aws/kms';
 import type { Notifier } from '../aws/notifications';
+import type { RotationEventPublisher } from '../aws/rotation-events';
 import type { SecretMetadata } from '../aws/secret-metadata';
 import type { SecretsStore } from '../aws/secrets';
 import type { HttpClient } from '../http/client';
@@ -21,6 +22,8 @@ export interface RotationDependencies {
   readonly kms: Pick<KMSClient, 'send'>;
   readonly http: HttpClient;
   readonly notifier: Notifier;
+  /** Where finishSecret announces a rotation. @default noEventPublisher (nothing is published) */
+  readonly events?: RotationEventPublisher;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** The vendors this function rotates. @default builtInProviders (Polytomic and Poelis) */
@@ -37,7 +40,7 @@ export function createRotationHandler(deps: RotationDependencies): RotationHandl
   const { config, secrets, logger, metrics } = deps;
   const now = deps.now ?? Date.now;
   const providers = deps.providers ?? builtInProviders;
-  const report = new RotationReporter(logger, metrics, deps.notifier);
+  const report = new RotationReporter(logger, metrics, deps.notifier, deps.events);
 
   function stepInput(event: RotationEvent, metadata: SecretMetadata, timeoutAt: number): StepInput {
     return {

@@ -1,7 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Notifier } from '../aws/notifications';
-import { RotationMetric } from '../shared/contracts';
+import {
+  noEventPublisher,
+  type RotationEventPublisher,
+  type RotatorEvent,
+} from '../aws/rotation-events';
+import { RotationEventType, RotationMetric } from '../shared/contracts';
 import { describeError } from '../shared/errors';
 import { describeKey, type KeyReference } from '../shared/key-reference';
 import { printable, snsSubject } from '../shared/printable';
@@ -16,7 +21,25 @@ export class RotationReporter {
     private readonly logger: Logger,
     private readonly metrics: Metrics,
     private readonly notifier: Notifier,
+    private readonly events: RotationEventPublisher = noEventPublisher,
   ) {}
+
+  /**
+   * Puts an event on the bus. The key is already rotated when this runs, so a failure is logged
+   * and counted (RotationEventPublishFailed), never thrown.
+   */
+  async event(event: RotatorEvent): Promise<void> {
+    try {
+      const eventId = await this.events.publish(event);
+      this.logger.info('event published', { detailType: event.detailType, eventId });
+    } catch (error) {
+      this.metrics.addMetric(RotationMetric.EventPublishFailed, MetricUnit.Count, 1);
+      this.logger.error('event could not be published', {
+        detailType: event.detailType,
+        error: describeError(error),
+      });
+    }
+  }
 
   /** Tags the rest of the invocation's logs and metrics with the secret's provider. */
   provider(name: string): void {
@@ -54,10 +77,25 @@ export class RotationReporter {
     secretId: string,
     key: KeyReference,
     provider: Pick<KeyProvider, 'displayName' | 'staging'>,
+    /** The rotation asking for it: with it, the `API Key Manual Revocation Required` event is published. */
+    rotation?: { readonly rotationId: string; readonly provider: string },
   ): Promise<void> {
     this.metrics.addMetric(RotationMetric.ManualRevocationRequired, MetricUnit.Count, 1);
     this.logger.warn('previous key must be revoked in the vendor web app', { keyToRevoke: key });
     const revokeKeyIn = provider.staging?.revokeKeyIn ?? `the ${provider.displayName} web app`;
+    if (rotation !== undefined) {
+      await this.event({
+        detailType: RotationEventType.ManualRevocationRequired,
+        detail: {
+          rotationId: rotation.rotationId,
+          secretArn: secretId,
+          secretName: secretNameOf(secretId),
+          provider: rotation.provider,
+          key,
+          revokeIn: revokeKeyIn,
+        },
+      });
+    }
     await this.notify(
       snsSubject(`Revoke the old ${provider.displayName} key of ${secretNameOf(secretId)}`),
       printable(

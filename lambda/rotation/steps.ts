@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { RevocationOutcome } from '../aws/rotation-events';
 import { versionIdWithStage, type SecretMetadata } from '../aws/secret-metadata';
 import {
   AWSCURRENT,
@@ -9,6 +10,7 @@ import {
 import { probeKey } from '../providers/probe';
 import type { KeyChangeContext, KeyProvider } from '../providers/provider';
 import type { ProviderRegistry } from '../providers/registry';
+import { RotationEventType } from '../shared/contracts';
 import { describeError, RotatorError } from '../shared/errors';
 import type { KeyReference } from '../shared/key-reference';
 import {
@@ -199,7 +201,10 @@ export async function finishSecret(input: StepInput): Promise<void> {
         return;
       }
       input.log.info('resuming the revocation of the key this rotation replaced');
-      await revokeKey(input, replaced, replaced);
+      const outcome = await revokeKey(input, replaced, replaced);
+      // This run did what the promoting run could not: consumers hear of the rotation again,
+      // under the same rotationId (at-least-once; the promoting run may have died before telling).
+      await announceRotation(input, { replacedVersionId, replaced, outcome });
     });
     return;
   }
@@ -216,9 +221,53 @@ export async function finishSecret(input: StepInput): Promise<void> {
   if (unreadableOlder !== undefined) {
     await input.report.revocationFailed(metadata.arn, undefined, unreadableOlder);
   }
-  if (policy === 'on-finish') {
-    await reportingFailure(input, (name) => revokeKey(input, name(replaced), replaced));
+  const announce = (outcome: RevocationOutcome): Promise<void> =>
+    announceRotation(input, { replacedVersionId: currentId, replaced, outcome, pending });
+  if (policy !== 'on-finish') {
+    await announce('kept-until-next-rotation');
+    return;
   }
+  try {
+    await announce(
+      await reportingFailure(input, (name) => revokeKey(input, name(replaced), replaced)),
+    );
+  } catch (error) {
+    await announce('failed');
+    throw error;
+  }
+}
+
+/**
+ * Publishes `API Key Rotated` for the version this finishSecret promoted. Reads the new key's
+ * value only when the caller does not hold it (a retry), to name it by fingerprint.
+ */
+async function announceRotation(
+  input: StepInput,
+  rotation: {
+    readonly replacedVersionId: string;
+    readonly replaced: RotatedSecret;
+    readonly outcome: RevocationOutcome;
+    readonly pending?: RotatedSecret;
+  },
+): Promise<void> {
+  const { metadata, providers, event } = input;
+  const token = event.ClientRequestToken;
+  const promoted = rotation.pending ?? (await readVersion(input, token));
+  await input.report.event({
+    detailType: RotationEventType.KeyRotated,
+    detail: {
+      rotationId: token,
+      secretArn: metadata.arn,
+      secretName: metadata.name,
+      provider: promoted.provider,
+      newVersionId: token,
+      previousVersionId: rotation.replacedVersionId,
+      newKey: providers.keyReference(promoted),
+      previousKey: providers.keyReference(rotation.replaced),
+      revokePolicy: revokePolicyOf(input, rotation.replaced),
+      revocation: rotation.outcome,
+    },
+  });
 }
 
 /**
@@ -314,13 +363,13 @@ function revokePolicyOf(input: StepInput, replaced: RotatedSecret): RevokePolicy
 }
 
 /** Runs a revocation after the promotion; a failure is reported and rethrown. */
-async function reportingFailure(
+async function reportingFailure<T>(
   input: StepInput,
-  revocation: (name: <S extends RotatedSecret>(target: S) => S) => Promise<void>,
-): Promise<void> {
+  revocation: (name: <S extends RotatedSecret>(target: S) => S) => Promise<T>,
+): Promise<T> {
   let target: RotatedSecret | undefined;
   try {
-    await revocation((named) => {
+    return await revocation((named) => {
       target = named;
       return named;
     });
@@ -331,11 +380,12 @@ async function reportingFailure(
   }
 }
 
+/** Revokes `target` through its provider; says what became of it, for the rotation's event. */
 async function revokeKey(
   input: StepInput,
   target: RotatedSecret,
   replaced: RotatedSecret,
-): Promise<void> {
+): Promise<RevocationOutcome> {
   if (target.provider !== replaced.provider) {
     throw new SecretFormatError(
       'provider',
@@ -347,7 +397,14 @@ async function revokeKey(
   const revocation = await provider.revokeKey(target, replaced, input.vendor);
   if (revocation.kind === 'revoked') input.report.keyRevoked(key);
   else if (revocation.kind === 'already-revoked') input.report.keyAlreadyRevoked(key);
-  else await input.report.manualRevocationRequired(input.metadata.arn, key, provider);
+  else {
+    await input.report.manualRevocationRequired(input.metadata.arn, key, provider, {
+      rotationId: input.event.ClientRequestToken,
+      provider: target.provider,
+    });
+    return 'manual-at-vendor';
+  }
+  return 'revoked';
 }
 
 async function readVersion(

@@ -1,11 +1,14 @@
 /**
  * EventBridge rules on the default event bus, in process: rules with event patterns, SNS topic
  * targets, and the AWS/Events metrics a match produces. Emulated services put events with
- * `putEvent`; there is no HTTP API.
+ * `putEvent`; callers put custom events with PutEvents over the JSON 1.1 API
+ * (`X-Amz-Target: AWSEvents.PutEvents`), authorized per entry (`eventsJsonService`).
  */
 import { randomUUID } from 'node:crypto';
-import type { Principal } from './authorization';
-import { AwsError } from './errors';
+import type { AuthorizationRequest, Principal } from './authorization';
+import { AwsError, validationError } from './errors';
+import type { InputReader } from './input';
+import type { OperationTable } from './operations';
 import type { Clock } from './types';
 
 /** Delivers to an SNS topic as `events.amazonaws.com`; throws (an `AwsError`) when refused. */
@@ -82,10 +85,12 @@ export interface EventsState {
   rules: Record<string, RuleRecord>;
   /** Oldest first; bounded. */
   deliveries: DeliveryRecord[];
+  /** Events put on the bus, oldest first; bounded. Absent in state files written before it. */
+  events?: EventEnvelope[];
 }
 
 export function emptyEventsState(): EventsState {
-  return { rules: {}, deliveries: [] };
+  return { rules: {}, deliveries: [], events: [] };
 }
 
 export interface EventsServiceOptions {
@@ -95,9 +100,32 @@ export interface EventsServiceOptions {
   readonly publishToTopic: EventTopicPublisher;
   readonly putMetric: MetricSink;
   readonly state?: EventsState;
-  /** Deliveries kept. @default 1000 */
+  /** Deliveries kept (and events kept). @default 1000 */
   readonly maxDeliveries?: number;
+  /**
+   * Authorizes one PutEvents entry as IAM would, rejecting with AWS's AccessDeniedException (and
+   * logging the denial); without it, PutEvents is refused.
+   */
+  readonly authorize?: (request: AuthorizationRequest) => Promise<void>;
 }
+
+/** One entry of PutEvents' answer: an event id, or why the entry failed. */
+export type PutEventsResultEntry =
+  { readonly EventId: string } | { readonly ErrorCode: string; readonly ErrorMessage: string };
+
+/** PutEvents' answer: as many entries as the request had, in order. */
+export interface PutEventsOutput {
+  readonly FailedEntryCount: number;
+  readonly Entries: PutEventsResultEntry[];
+}
+
+// AWS: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html (1 to 10 entries)
+const MAX_PUT_ENTRIES = 10;
+// AWS: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html (the request's entries < 256 KB)
+const MAX_PUT_BYTES = 256 * 1024;
+// AWS: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsRequestEntry.html
+const MAX_DETAIL_TYPE_LENGTH = 128;
+const MAX_SOURCE_LENGTH = 256;
 
 const SERVICE_PRINCIPAL: Principal = { kind: 'service', service: 'events.amazonaws.com' };
 const NAME_PATTERN = /^[.\-_A-Za-z0-9]{1,64}$/;
@@ -272,6 +300,7 @@ export class EventsService {
   private readonly publishToTopic: EventTopicPublisher;
   private readonly putMetric: MetricSink;
   private readonly maxDeliveries: number;
+  private readonly authorize: EventsServiceOptions['authorize'];
 
   constructor(options: EventsServiceOptions) {
     this.region = options.region;
@@ -281,6 +310,120 @@ export class EventsService {
     this.putMetric = options.putMetric;
     this.state = options.state ?? emptyEventsState();
     this.maxDeliveries = options.maxDeliveries ?? 1000;
+    this.authorize = options.authorize;
+  }
+
+  /** The default bus's ARN, the resource PutEvents is authorized on. */
+  get defaultBusArn(): string {
+    return `arn:aws:events:${this.region}:${this.accountId}:event-bus/default`;
+  }
+
+  /** Events put on the bus (by services and by PutEvents), oldest first; bounded. */
+  received(
+    filter: { readonly source?: string; readonly detailType?: string } = {},
+  ): EventEnvelope[] {
+    return (this.state.events ?? []).filter(
+      (event) =>
+        (filter.source === undefined || event.source === filter.source) &&
+        (filter.detailType === undefined || event['detail-type'] === filter.detailType),
+    );
+  }
+
+  /**
+   * PutEvents as `principal`: 1 to 10 entries, at most 256 KB in all (else the request fails with
+   * ValidationException). Each entry is authorized on the default bus with `events:source` and
+   * `events:detail-type`, and needs Source, DetailType and a Detail that is a JSON object; an entry
+   * that fails is answered with ErrorCode and ErrorMessage and counted in FailedEntryCount, the
+   * others are put. A request whose every entry is denied fails with AccessDeniedException.
+   */
+  // AWS: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevents.html (failed entries)
+  async putEventsAs(principal: Principal, input: InputReader): Promise<PutEventsOutput> {
+    const entries = input.optionalObjectList('Entries');
+    if (entries === undefined) {
+      throw validationError('entries', null, 'Member must not be null');
+    }
+    if (entries.length < 1 || entries.length > MAX_PUT_ENTRIES) {
+      throw validationError(
+        'entries',
+        null,
+        `Member must have length less than or equal to ${MAX_PUT_ENTRIES} and greater than or equal to 1`,
+      );
+    }
+    if (input.optionalString('EndpointId') !== undefined) {
+      throw new Error('PutEvents with EndpointId (global endpoints) is not emulated.');
+    }
+    const parsed = entries.map((entry) => readEntry(entry));
+    const bytes = parsed.reduce((total, entry) => total + entry.bytes, 0);
+    if (bytes >= MAX_PUT_BYTES) {
+      throw new AwsError(
+        'ValidationException',
+        `Total size of the entries in the request is over the limit (${bytes} bytes; less than ${MAX_PUT_BYTES} allowed).`,
+      );
+    }
+    if (parsed.every((entry) => 'error' in entry && entry.error.ErrorCode === 'InvalidArgument')) {
+      throw new AwsError(
+        'ValidationException',
+        'Parameters Source, DetailType and Detail are required in at least one entry.',
+      );
+    }
+    const denials = await Promise.all(
+      parsed.map((entry) =>
+        'error' in entry ? Promise.resolve(undefined) : this.denialOf(principal, entry),
+      ),
+    );
+    const valid = parsed.flatMap((entry, index) => ('error' in entry ? [] : [denials[index]]));
+    const [firstDenial] = valid;
+    if (firstDenial !== undefined && valid.every((denial) => denial !== undefined)) {
+      throw firstDenial;
+    }
+    const results: PutEventsResultEntry[] = [];
+    for (const [index, entry] of parsed.entries()) {
+      if ('error' in entry) {
+        results.push(entry.error);
+        continue;
+      }
+      if (denials[index] !== undefined) {
+        results.push({
+          ErrorCode: 'NotAuthorizedForSourceException',
+          ErrorMessage: `Not authorized for the source ${entry.source} and detail type ${entry.detailType}.`,
+        });
+        continue;
+      }
+      const { event } = await this.putEvent({
+        source: entry.source,
+        'detail-type': entry.detailType,
+        detail: entry.detail,
+        resources: entry.resources,
+        time: entry.time,
+      });
+      results.push({ EventId: event.id });
+    }
+    return {
+      FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length,
+      Entries: results,
+    };
+  }
+
+  /** Why `principal` may not put `entry`, or undefined when it may. */
+  private async denialOf(principal: Principal, entry: ValidEntry): Promise<AwsError | undefined> {
+    if (this.authorize === undefined) {
+      throw new Error('PutEvents needs an authorizer: pass `authorize` to EventsService.');
+    }
+    try {
+      // AWS: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html
+      await this.authorize({
+        principal,
+        action: 'events:PutEvents',
+        resource: this.defaultBusArn,
+        resourceAccount: this.accountId,
+        // events:source is multivalued (ArrayOfString): policies test it with ForAllValues.
+        context: { 'events:source': [entry.source], 'events:detail-type': entry.detailType },
+      });
+      return undefined;
+    } catch (error) {
+      if (error instanceof AwsError) return error;
+      throw error;
+    }
   }
 
   /**
@@ -442,6 +585,9 @@ export class EventsService {
         rule.state === 'ENABLED' &&
         matchesPattern(JSON.parse(rule.eventPattern) as Record<string, unknown>, event),
     );
+    const kept = (this.state.events ??= []);
+    kept.push(event);
+    if (kept.length > this.maxDeliveries) kept.splice(0, kept.length - this.maxDeliveries);
     if (matched.length > 0) await this.putMetric('AWS/Events', 'MatchedEvents', {}, 1);
     for (const rule of matched) {
       await this.putMetric('AWS/Events', 'TriggeredRules', { RuleName: rule.name }, 1);
@@ -487,4 +633,78 @@ export class EventsService {
       this.state.deliveries.splice(0, this.state.deliveries.length - this.maxDeliveries);
     }
   }
+}
+
+/** An entry PutEvents can put, with its documented size. */
+interface ValidEntry {
+  readonly source: string;
+  readonly detailType: string;
+  readonly detail: Record<string, unknown>;
+  readonly resources: string[];
+  readonly time?: string;
+  readonly bytes: number;
+}
+
+type ReadEntry =
+  | ValidEntry
+  | {
+      readonly error: { readonly ErrorCode: string; readonly ErrorMessage: string };
+      readonly bytes: number;
+    };
+
+/** Reads one PutEvents entry; a missing or malformed part fails that entry only. */
+function readEntry(entry: InputReader): ReadEntry {
+  const source = entry.optionalString('Source', { max: MAX_SOURCE_LENGTH });
+  const detailType = entry.optionalString('DetailType', { max: MAX_DETAIL_TYPE_LENGTH });
+  const detailText = entry.optionalString('Detail');
+  const resources = entry.optionalStringList('Resources') ?? [];
+  const seconds = entry.optionalInteger('Time');
+  const bus = entry.optionalString('EventBusName');
+  // AWS: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+  const bytes =
+    (seconds === undefined ? 0 : 14) +
+    Buffer.byteLength(source ?? '') +
+    Buffer.byteLength(detailType ?? '') +
+    Buffer.byteLength(detailText ?? '') +
+    resources.reduce((total, resource) => total + Buffer.byteLength(resource), 0);
+  if (bus !== undefined && bus !== 'default' && !/:event-bus\/default$/.test(bus)) {
+    throw new Error(`Event bus ${bus} is not emulated; only the default bus is.`);
+  }
+  if (source === undefined || detailType === undefined || detailText === undefined) {
+    return {
+      bytes,
+      error: {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: 'Parameters Source, DetailType and Detail are required.',
+      },
+    };
+  }
+  let detail: unknown;
+  try {
+    detail = JSON.parse(detailText);
+  } catch {
+    detail = undefined;
+  }
+  if (!isRecord(detail)) {
+    return {
+      bytes,
+      error: { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' },
+    };
+  }
+  return {
+    source,
+    detailType,
+    detail,
+    resources,
+    ...(seconds === undefined ? {} : { time: eventTime(seconds * 1000) }),
+    bytes,
+  };
+}
+
+/**
+ * The EventBridge JSON 1.1 service (`AWSEvents.<Operation>`): PutEvents only. Its entries are
+ * authorized one by one inside the operation, as EventBridge answers a denied entry in the result.
+ */
+export function eventsOperations(events: EventsService): OperationTable {
+  return { PutEvents: (input, caller) => events.putEventsAs(caller.principal, input) };
 }

@@ -27,7 +27,7 @@ import { AwsError } from './errors';
 import { LambdaService } from './lambda-service';
 import { ScheduleService } from './eventbridge-scheduler';
 import { CloudWatchService } from './cloudwatch';
-import { EventsService } from './events';
+import { EventsService, eventsOperations } from './events';
 import { LogsService } from './logs';
 import { DashboardsService } from './dashboards';
 
@@ -217,6 +217,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     },
     putMetric: (namespace, name, dimensions, value) =>
       cloudwatch.putMetricData(namespace, name, dimensions, value),
+    authorize: (request) => authorizer.authorize(request),
   });
   const logs = new LogsService({ region, accountId, clock, state: state.logs });
   const dashboards = new DashboardsService({ accountId, clock, state: state.dashboards });
@@ -279,6 +280,15 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       },
       authorize: (operation, input, principal) =>
         keyAccess.authorizeRequest(operation, input, principal),
+    },
+    {
+      targetPrefix: 'AWSEvents',
+      iamPrefix: 'events',
+      operations: eventsOperations(events),
+      internalErrorType: 'InternalException',
+      resourceOf: () => ({ ids: [], resource: events.defaultBusArn }),
+      // PutEvents authorizes each entry with its source and detail-type, inside the operation.
+      authorize: () => Promise.resolve(),
     },
   ];
 

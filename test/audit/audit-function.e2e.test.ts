@@ -118,6 +118,12 @@ function summarize(findings: readonly AuditFinding[]): string[] {
 }
 
 /** The subject of the notification of the stack's alarm on `metric` for `check`. */
+/**
+ * The checks this world drifts. stored-keys-dead fails on an old key revived at the vendor, which
+ * test/audit/stored-keys.test.ts proves; here the live old Poelis key is previous-key-revoked's.
+ */
+const DRIFTED_CHECKS = AUDIT_CHECKS.filter((check) => check !== 'stored-keys-dead');
+
 function alarmSubject(metric: string, check: AuditCheck): string {
   const name = alarmNameOf(t.stack, `${metric}${constructIdFor(check)}`);
   return `ALARM: "${name}" in US East (N. Virginia)`;
@@ -285,6 +291,8 @@ describe('the scheduled audit', () => {
       'e2e/disabled-key current-key-works error',
       'e2e/disabled-key encryption-key-ok fail',
       'e2e/disabled-key previous-key-revoked error',
+      // AWSCURRENT cannot be read, so neither can its policy: which stored key may live is unknown.
+      'e2e/disabled-key stored-keys-dead error',
       'e2e/overdue rotation-not-overdue fail',
       'e2e/poelis-reminder previous-key-revoked fail',
       'e2e/revoked-current current-key-works fail',
@@ -315,15 +323,16 @@ describe('the scheduled audit', () => {
     // per check that could not complete.
     expect(first.alarms.map((message) => message.subject).sort()).toEqual(
       [
-        ...AUDIT_CHECKS.map((check) => alarmSubject(AuditMetric.CheckFailed, check)),
+        ...DRIFTED_CHECKS.map((check) => alarmSubject(AuditMetric.CheckFailed, check)),
         alarmSubject(AuditMetric.CheckErrored, 'current-key-works'),
         alarmSubject(AuditMetric.CheckErrored, 'previous-key-revoked'),
+        alarmSubject(AuditMetric.CheckErrored, 'stored-keys-dead'),
       ].sort(),
     );
     expect(first.messages).toHaveLength(first.notices.length + first.alarms.length);
 
     // Each check failed for exactly one secret.
-    for (const check of AUDIT_CHECKS) {
+    for (const check of DRIFTED_CHECKS) {
       expect(checkMetric(first, AuditMetric.CheckFailed, check)).toBe(1);
     }
     expect(checkMetric(first, AuditMetric.CheckErrored, 'current-key-works')).toBe(1);

@@ -14,6 +14,8 @@ import {
   parseSchedulerRate,
   PROVIDER_TAG,
   REVOKE_POLICY_TAG,
+  ROTATION_EVENT_SOURCE,
+  RotationEventType,
   RotationMetric,
   SERVICE_NAME,
 } from '../../lambda/shared/contracts';
@@ -29,6 +31,7 @@ describe('contract names', () => {
       KeyRevoked: 'KeyRevoked',
       RevocationFailed: 'RevocationFailed',
       ManualRevocationRequired: 'ManualRevocationRequired',
+      EventPublishFailed: 'RotationEventPublishFailed',
     });
     expect(AuditMetric).toEqual({
       CheckPassed: 'AuditCheckPassed',
@@ -36,6 +39,15 @@ describe('contract names', () => {
       CheckErrored: 'AuditCheckErrored',
       SecretsAudited: 'AuditSecretsAudited',
       Incomplete: 'AuditIncomplete',
+    });
+  });
+
+  it('keeps the event source and detail-types consumers match on', () => {
+    expect(ROTATION_EVENT_SOURCE).toBe('api-key-rotator');
+    expect(RotationEventType).toEqual({
+      KeyRotated: 'API Key Rotated',
+      ManualRevocationRequired: 'API Key Manual Revocation Required',
+      KeyRolledBack: 'API Key Rolled Back',
     });
   });
 

@@ -1,13 +1,14 @@
 /**
  * Invariant 4: no key value in any output. Collects everything a rotation says to the outside
- * world (log lines, EMF metric lines, error messages, SNS messages, CLI output) and finds any
+ * world (log lines, EMF metric lines, error messages, SNS messages, CLI output, EventBridge
+ * events) and finds any
  * key a vendor simulator issued in it, naming leaks by fingerprint only.
  */
 import { fingerprint } from '../../lambda/shared/fingerprint';
 import { keyShapedStrings, type SimulatorBase } from '../../local/vendors';
 
 /** Where a piece of output came from, so a leak report says which channel leaked. */
-export type OutputChannel = 'stdout' | 'log' | 'error' | 'sns' | 'cli';
+export type OutputChannel = 'stdout' | 'log' | 'error' | 'sns' | 'cli' | 'event';
 
 /** A vendor's key issuer: whether it issued a string, and which substrings look like its keys. */
 export interface KeyIssuer extends Pick<SimulatorBase, 'isIssuedKey'> {

@@ -14,6 +14,7 @@ import { readSecretMetadata, versionIdWithStage } from '../../../lambda/aws/secr
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -75,6 +76,8 @@ export interface PoelisSlot extends PoelisFixture {
 /** SDK clients signed with `credentials`, with the access key id deny rules can name. */
 export interface SignedClients extends LocalClients {
   readonly credentials: SessionCredentials;
+  /** Where `rollback` publishes its event, signed the same way. */
+  readonly events: EventBridgeClient;
 }
 
 export interface CliWorld {
@@ -132,6 +135,7 @@ export async function startCliWorld(options: CliWorldOptions = {}): Promise<CliW
       secrets: new SecretsManagerClient(config),
       kms: new KMSClient(config),
       sns: new SNSClient(config),
+      events: new EventBridgeClient(config),
     };
     const clients: SignedClients = {
       ...sdk,
@@ -204,6 +208,7 @@ export async function startCliWorld(options: CliWorldOptions = {}): Promise<CliW
       env: { ...environment, ...options.env },
       secretsManager: clients.secrets,
       kms: clients.kms,
+      ...(isSigned(clients) ? { events: clients.events } : {}),
       vendorHttp: () => http,
       history: options.history ?? emulatorRotationHistory(world.urls.aws),
       now: Date.now,
@@ -259,6 +264,10 @@ export async function startCliWorld(options: CliWorldOptions = {}): Promise<CliW
 }
 
 const README = join(__dirname, '..', '..', '..', 'README.md');
+
+function isSigned(clients: LocalClients): clients is SignedClients {
+  return 'events' in clients;
+}
 
 /**
  * The README's operator policy: the ```json block after the line that starts with "Operator
