@@ -5,6 +5,8 @@ import { printableLines } from '../lambda/shared/printable';
 export interface OutputStream {
   write(text: string): unknown;
   readonly isTTY?: boolean;
+  /** A terminal's width; output is laid out for it (see `outputWidth`). */
+  readonly columns?: number;
 }
 
 /** Where a command reads operator input (a staged key, a confirmation). */
@@ -43,6 +45,10 @@ export function terminalSafeIo(io: CliIo, env: NodeJS.ProcessEnv): CliIo {
     const coloured = colorsFor(stream, env).isColorSupported;
     return {
       isTTY: stream.isTTY,
+      // Read when output is laid out: a terminal may be resized while a command runs.
+      get columns() {
+        return stream.columns;
+      },
       write: (text: string) =>
         stream.write(
           coloured

@@ -17,8 +17,10 @@ import type { OrphanFact } from './summary';
 
 /** The keys the secrets account for, by fingerprint. */
 export interface HeldKeys {
-  /** Keys in the AWSCURRENT version of each secret. */
+  /** Keys in the AWSCURRENT version of each secret, partner keys included. */
   readonly current: ReadonlySet<string>;
+  /** Of those, the partner keys: credentials in their own secret, not rotated by the stack. */
+  readonly partnerKeys: ReadonlySet<string>;
   /** Keys in any version of the secrets, deprecated ones included. */
   readonly everStored: ReadonlySet<string>;
   /** Keys in AWSPREVIOUS of secrets whose policy is `next-rotation`: live by design (invariant 2). */
@@ -46,6 +48,7 @@ export async function inventoryHeldKeys(
   secrets: readonly InventoriedSecret[],
 ): Promise<HeldKeys> {
   const current = new Set<string>();
+  const partnerKeys = new Set<string>();
   const everStored = new Set<string>();
   const keptByPolicy = new Set<string>();
   const standbyUserIds = new Set<string>();
@@ -54,6 +57,7 @@ export async function inventoryHeldKeys(
       const key = keyOf(await readVersion(readers.partnerKey, spec.arn), spec.kind);
       if (key !== undefined) {
         current.add(fingerprint(key));
+        partnerKeys.add(fingerprint(key));
         everStored.add(fingerprint(key));
       }
       continue;
@@ -79,7 +83,7 @@ export async function inventoryHeldKeys(
     }
     if (policy === 'next-rotation') for (const key of previous) keptByPolicy.add(key);
   }
-  return { current, everStored, keptByPolicy, standbyUserIds };
+  return { current, partnerKeys, everStored, keptByPolicy, standbyUserIds };
 }
 
 /**
@@ -91,8 +95,15 @@ export function findOrphanLiveKeys(ledger: readonly LedgerEntry[], held: HeldKey
   const orphans: string[] = [];
   const reissuedFor = new Set<string>();
   let keptByPolicy = 0;
+  let currentKeys = 0;
+  let partnerKeys = 0;
   for (const entry of ledger) {
-    if (entry.status !== 'live' || held.current.has(entry.fingerprint)) continue;
+    if (entry.status !== 'live') continue;
+    if (held.current.has(entry.fingerprint)) {
+      if (held.partnerKeys.has(entry.fingerprint)) partnerKeys += 1;
+      else currentKeys += 1;
+      continue;
+    }
     if (held.keptByPolicy.has(entry.fingerprint)) {
       keptByPolicy += 1;
       continue;
@@ -110,7 +121,10 @@ export function findOrphanLiveKeys(ledger: readonly LedgerEntry[], held: HeldKey
   return {
     count: orphans.length,
     fingerprints: orphans,
+    currentKeys,
+    partnerKeys,
     discardedReissues: reissuedFor.size,
+    reissuedForUserIds: [...reissuedFor],
     keptByPolicy,
   };
 }

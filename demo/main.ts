@@ -2,7 +2,8 @@
  * `npm start`: the whole story of api-key-rotator in the local world, no AWS account needed.
  *
  *   --config FILE  the config to synthesize and deploy (default config/example.json)
- *   --json         print the story's facts as one JSON line instead of the narration
+ *   --json         print the story's facts as one JSON line instead of the narration; run it
+ *                  as `npm -s start -- --json`, as npm prints its "> script" banner on stdout
  *   --no-color     no colours (also NO_COLOR=1, or when stdout is not a terminal)
  *
  * Exits 0 when every fact of the story holds, 1 when one does not (a failed rotation stops the story
@@ -10,6 +11,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { exitUnlessSupportedNode } from '../cli/node-version';
 import { describeError } from '../lambda/shared/errors';
 import { HumanNarrator, JsonNarrator, type Narrator } from './narrator';
 import { RotationFailedError } from './rotation-run';
@@ -18,6 +20,7 @@ import { runStory } from './story';
 import { colorsFor, RecordingOutput } from './terminal';
 
 const USAGE = `Usage: npm start -- [--config FILE] [--json] [--no-color]
+       npm -s start -- --json   (-s keeps npm's own "> script" banner off stdout)
 
 Runs the api-key-rotator story in the local world: the stack synthesized from the config with
 cdk synth and deployed with authorization on, a scheduled and a forced Polytomic rotation under a
@@ -26,7 +29,15 @@ one Polytomic secret (revokePolicy on-finish, with a reader role) and one Poelis
   --config FILE  the config to synthesize and deploy (default config/example.json)
   --json         print the story's facts as one JSON line instead of the narration
   --no-color     no colours (also NO_COLOR=1, or when stdout is not a terminal)
+Lines wrap at the terminal's width, or at COLUMNS when it is set.
 `;
+
+/** The terminal's width, or COLUMNS when set; undefined (no wrapping) for a pipe or a file. */
+function narrationWidth(stdout: NodeJS.WriteStream, env: NodeJS.ProcessEnv): number | undefined {
+  if (stdout.isTTY && stdout.columns > 0) return stdout.columns;
+  const columns = Number(env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? columns : undefined;
+}
 
 export async function main(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
@@ -46,7 +57,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   const output = new RecordingOutput(process.stdout);
   const narrator: Narrator = values.json
     ? new JsonNarrator(output)
-    : new HumanNarrator(output, colorsFor(output, process.env, values['no-color']));
+    : new HumanNarrator(
+        output,
+        colorsFor(output, process.env, values['no-color']),
+        narrationWidth(process.stdout, process.env),
+      );
   try {
     const summary = await runStory(narrator, output, { configPath: resolve(values.config) });
     narrator.finish(summary);
@@ -65,6 +80,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+exitUnlessSupportedNode('npm start', 2);
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

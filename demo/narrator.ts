@@ -2,6 +2,7 @@
  * How the story is told: coloured lines with a progress indicator for people, or a single JSON
  * summary for machines (`--json`). The story calls the same methods either way.
  */
+import { wrapText } from '../cli/output';
 import type { StorySummary } from './summary';
 import { Spinner, type Colors, type RecordingOutput } from './terminal';
 
@@ -39,9 +40,11 @@ export class HumanNarrator implements Narrator {
   private readonly spinner: Spinner;
   private chapters = 0;
 
+  /** @param width columns to wrap lines at (a terminal's width, or COLUMNS); none: no wrapping. */
   constructor(
     output: RecordingOutput,
     private readonly colors: Colors,
+    private readonly width?: number,
   ) {
     this.spinner = new Spinner(output, colors);
   }
@@ -53,7 +56,15 @@ export class HumanNarrator implements Narrator {
 
   line(kind: LineKind, text: string): void {
     const indent = kind === 'step' ? '    ' : '  ';
-    this.spinner.print(`${indent}${MARKS[kind](this.colors)} ${text}`);
+    // Wrapped lines hang under the text, past the mark; a long word (an ARN) is never cut.
+    const lines =
+      this.width === undefined
+        ? [text]
+        : wrapText(text, Math.max(20, this.width - indent.length - 2));
+    const mark = MARKS[kind](this.colors);
+    this.spinner.print(
+      lines.map((line, index) => `${indent}${index === 0 ? mark : ' '} ${line}`).join('\n'),
+    );
   }
 
   async task<T>(
@@ -83,20 +94,24 @@ export class HumanNarrator implements Narrator {
     const calls = summary.appCalls;
     this.chapter('Summary');
     for (const rotation of summary.rotations) {
-      const steps = rotation.steps.map((s) => s.durationMs).join('/');
+      // Only the rotation revokes a minted key; a person revokes a staged one.
+      const replaced =
+        rotation.previousKeyStatus === 401
+          ? 'old key dead (401)'
+          : `old key live (${rotation.previousKeyStatus})${rotation.trigger === 'assisted' ? ' until a person revokes it' : ''}`;
       this.line(
         rotation.outcome === 'succeeded' ? 'ok' : 'fail',
-        `${rotation.trigger} rotation of ${rotation.secret}: ${rotation.outcome} in ${rotation.durationMs} ms (steps ${steps} ms)`,
+        `${rotation.trigger} rotation of ${rotation.secret}: ${rotation.previousKey.fingerprint} → ${rotation.currentKey.fingerprint}, ${replaced}, ${rotation.outcome} in ${rotation.durationMs} ms`,
       );
     }
     this.line(
       calls.failed === 0 ? 'ok' : 'fail',
-      `app calls: ${calls.total} made, ${calls.failed} failed, ${calls.recoveredAfter401} recovered after a 401`,
+      `app calls: ${calls.total} made, ${calls.failed} failed; ${calls.recoveredAfter401} met a revoked key (401) and succeeded on their one retry`,
     );
-    const dead = summary.oldKeysDead.filter((key) => key.status === 401).length;
+    const dead = summary.oldKeysDead.filter((key) => key.status === 401);
     this.line(
-      dead === summary.oldKeysDead.length ? 'ok' : 'fail',
-      `old keys dead: ${dead} of ${summary.oldKeysDead.length}`,
+      dead.length === summary.oldKeysDead.length ? 'ok' : 'fail',
+      `old keys answering 401: ${dead.length} of ${summary.oldKeysDead.length} (${summary.oldKeysDead.map((key) => key.fingerprint).join(', ')})`,
     );
     const kept = summary.oldKeysKept.filter((key) => key.status === 200).length;
     if (summary.oldKeysKept.length > 0) {
@@ -119,7 +134,7 @@ export class HumanNarrator implements Narrator {
     const passed = summary.audit.filter((f) => f.outcome === 'pass').length;
     this.line(
       passed === summary.audit.length ? 'ok' : 'fail',
-      `audit: ${passed} of ${summary.audit.length} checks pass`,
+      `audit: ${passed} of ${summary.audit.length} checks passed`,
     );
     const { authorization } = summary;
     this.line(
@@ -138,8 +153,8 @@ export class HumanNarrator implements Narrator {
 }
 
 /**
- * Prints nothing but the summary, as one JSON line: `npm start -- --json | tail -n 1` gets it
- * even after what `npm run bundle` prints first.
+ * Prints nothing but the summary, as one JSON line on stdout (the bundle step writes to stderr):
+ * `npm -s start -- --json` is that line alone; without `-s`, npm's own "> script" banner precedes it.
  */
 export class JsonNarrator implements Narrator {
   constructor(private readonly output: RecordingOutput) {}

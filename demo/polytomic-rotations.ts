@@ -7,7 +7,7 @@ import { readSecretMetadata } from '../lambda/aws/secret-metadata';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppLoop } from './app-loop';
 import { runRotation, type RotationRun } from './rotation-run';
-import { probeOldKey, rotationDependencies, type StoryContext } from './story-context';
+import { rotationDependencies, type StoryContext } from './story-context';
 import type { OldKeyFact } from './summary';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -93,7 +93,12 @@ async function afterRotation(
     followed ? 'ok' : 'fail',
     `app now holds key ${held}, after ${app.callsSoFar()} calls so far`,
   );
-  const oldKey = await probeOldKey(context, context.polytomicSecret, run.previous);
+  // finishSecret's clause already told the vendor's answer to the old key, asked right after.
+  const oldKey: OldKeyFact = {
+    secret: context.polytomicSecret.name,
+    ...run.fact.previousKey,
+    status: run.fact.previousKeyStatus,
+  };
   return { run: { ...run, fact: { ...run.fact, appKeyAfter: held } }, oldKey };
 }
 

@@ -1,12 +1,14 @@
 /** What every chapter of the story works with, and the checks they share. */
+import { readSecretMetadata, versionIdWithStage } from '../lambda/aws/secret-metadata';
 import type { HttpClient } from '../lambda/http/client';
 import { builtInProviders } from '../lambda/providers/registry';
 import { describeKey } from '../lambda/shared/key-reference';
-import type { RotatedSecret } from '../lambda/shared/secret';
+import { STAGED_LABEL, type RotatedSecret } from '../lambda/shared/secret';
 import type { AppLoop } from './app-loop';
+import { keyUserName } from './identity';
 import { probeKey } from './key-probe';
 import type { Narrator } from './narrator';
-import type { RotatedSecretRef, RotationRunDependencies } from './rotation-run';
+import type { RotatedSecretRef, RotationRunDependencies, RotationWitness } from './rotation-run';
 import type { DemoWorld } from './setup';
 import type { OldKeyFact } from './summary';
 
@@ -24,10 +26,24 @@ export function rotationDependencies(
   context: StoryContext,
   app?: AppLoop,
 ): RotationRunDependencies {
+  const { demo } = context;
+  const witness: RotationWitness = {
+    ledger: (provider) =>
+      provider === 'poelis' ? demo.world.poelis.ledger() : demo.world.polytomic.ledger(),
+    notices: () => demo.world.aws.publishedMessages(demo.stack.topicArn),
+    probe: (secret) => probeKey(context.http, secret),
+    userOf: (secret) => keyUserName(context.http, secret),
+    hasStaged: async (secretArn) =>
+      versionIdWithStage(
+        await readSecretMetadata(demo.principals.verifier.secrets, secretArn),
+        STAGED_LABEL,
+      ) !== undefined,
+  };
   return {
-    emulator: context.demo.world.aws,
-    secretsManager: context.demo.principals.verifier.secrets,
+    emulator: demo.world.aws,
+    secretsManager: demo.principals.verifier.secrets,
     narrator: context.narrator,
+    witness,
     ...(app === undefined ? {} : { app }),
   };
 }

@@ -8,6 +8,7 @@ import { relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AuditFinding } from '../lambda/audit/checks';
 import { FunctionEnv } from '../lambda/shared/contracts';
+import { afterRotationChapters } from './after-rotation';
 import { startAppLoop } from './app-loop';
 import { assistedRotation } from './assisted-rotation';
 import { auditSecrets } from './audit';
@@ -21,6 +22,7 @@ import {
   failedFacts,
   type OrphanFact,
   type PrincipalsFact,
+  type RotationFact,
   type SecretFact,
   type StoryFacts,
   type StorySummary,
@@ -35,6 +37,10 @@ export interface StoryOptions {
 
 /** Calls the app makes before the first rotation, so "before" is observed. */
 const APP_CALLS_BEFORE_ROTATION = 20;
+
+/** How the Polytomic rotations keep the app working, said before they run. */
+const ZERO_DOWNTIME =
+  "zero downtime: two Polytomic users take turns, so each rotation mints the new key for the idle user and the app's key works until finishSecret revokes it; a call that then gets a 401 makes the key reader re-read the secret and retry once";
 
 /** Runs the whole story and returns its facts; `output` is what the leak check scans. */
 export async function runStory(
@@ -67,7 +73,8 @@ export async function runStory(
     };
     // Everything printed so far plus the summary about to be printed: no issued key in either.
     const leakCheck = checkForLeakedKeys(
-      output.recorded() + JSON.stringify(facts),
+      // The events on the bus too: no key may reach a consumer.
+      output.recorded() + JSON.stringify(facts) + JSON.stringify(demo.world.aws.events.received()),
       demo.functionLog,
       [demo.world.polytomic, demo.world.poelis],
     );
@@ -96,7 +103,8 @@ function deployProgress(progress: TaskProgress): (line: string) => void {
     } else if (line.startsWith('synthesizing ')) {
       progress.line('info', `${line} (15–30 s, the first time only: cached after)`);
     } else if (line.startsWith('still synthesizing')) {
-      progress.line('info', `still synthesizing… ${seconds()}`);
+      // A heartbeat beside the progress indicator, not a line of the story.
+      progress.update(`still synthesizing… ${seconds()}`);
     } else if (line.startsWith('deploying ')) {
       progress.line(
         'info',
@@ -124,6 +132,7 @@ async function tellStory(context: StoryContext): Promise<Omit<StoryFacts, 'durat
       'info',
       `app holds key ${await app.keyFingerprint()} and keeps calling GET /api/me`,
     );
+    narrator.line('info', ZERO_DOWNTIME);
 
     narrator.chapter(`${demo.polytomic.schedule} comes due`);
     const scheduled = await scheduledRotation(context, app);
@@ -134,7 +143,7 @@ async function tellStory(context: StoryContext): Promise<Omit<StoryFacts, 'durat
     appStopped = true;
     narrator.line(
       appCalls.failed === 0 ? 'ok' : 'fail',
-      `app: ${appCalls.total} calls during both rotations, ${appCalls.failed} failed; ${appCalls.recoveredAfter401} recovered from a 401 by re-reading the secret`,
+      `app: ${appCalls.total} calls during both rotations, ${appCalls.failed} failed; ${appCalls.recoveredAfter401} met a revoked key (401), re-read the secret and succeeded on their one retry`,
     );
 
     narrator.chapter(
@@ -149,7 +158,13 @@ async function tellStory(context: StoryContext): Promise<Omit<StoryFacts, 'durat
     const audit = await runAudit(context);
 
     narrator.chapter('No key left behind');
-    const orphanLiveKeys = await findOrphans(context);
+    const rotations = [
+      scheduled.run.fact,
+      forced.run.fact,
+      ...assisted.runs.map((run) => run.fact),
+    ];
+    const orphanLiveKeys = await findOrphans(context, userNamesOf(rotations));
+    const afterRotation = await afterRotationChapters(context);
     return {
       deployment: {
         config: relative(process.cwd(), demo.configPath),
@@ -162,7 +177,7 @@ async function tellStory(context: StoryContext): Promise<Omit<StoryFacts, 'durat
       },
       principals: principalsFact(demo),
       secrets: secretFacts(demo),
-      rotations: [scheduled.run.fact, forced.run.fact, ...assisted.runs.map((run) => run.fact)],
+      rotations,
       appCalls,
       oldKeysDead: [scheduled.oldKey, forced.oldKey, assisted.oldKey],
       oldKeysKept: assisted.keptKey === undefined ? [] : [assisted.keptKey],
@@ -170,6 +185,7 @@ async function tellStory(context: StoryContext): Promise<Omit<StoryFacts, 'durat
       revocationAlarm: assisted.alarm,
       orphanLiveKeys,
       audit,
+      afterRotation,
       authorization: {
         operatorIsReader: assisted.operatorRead.operatorIsReader,
         operatorReadValue: assisted.operatorRead.outcome,
@@ -232,7 +248,12 @@ async function runAudit({ demo, narrator, http }: StoryContext): Promise<AuditFi
         },
         secretArns,
       ),
-    (done) => `audit: ${done.length} findings on ${secretArns.length} secrets`,
+    (done) => {
+      const passed = done.filter((finding) => finding.outcome === 'pass').length;
+      return passed === done.length
+        ? `audit: ${passed} checks on ${secretArns.length} secrets, all passed`
+        : `audit: ${passed} of ${done.length} checks on ${secretArns.length} secrets passed`;
+    },
   );
   for (const finding of findings) {
     narrator.line(
@@ -243,7 +264,39 @@ async function runAudit({ demo, narrator, http }: StoryContext): Promise<AuditFi
   return findings;
 }
 
-async function findOrphans({ demo, narrator }: StoryContext): Promise<OrphanFact> {
+/** One line per kind of live key, each count as the ledger showed it. */
+function accountedFor(orphans: OrphanFact, userNames: ReadonlyMap<string, string>): string[] {
+  const users = orphans.reissuedForUserIds.map((id) => `user ${userNames.get(id) ?? id}`);
+  return [
+    `${orphans.currentKeys} in AWSCURRENT of the managed secrets: the keys apps use`,
+    `${orphans.partnerKeys} Polytomic partner key, in its own secret: the rotation's credential, never rotated here`,
+    ...(orphans.keptByPolicy === 0
+      ? []
+      : [
+          `${orphans.keptByPolicy} AWSPREVIOUS kept live by revokePolicy next-rotation until the next rotation`,
+        ]),
+    ...(orphans.discardedReissues === 0
+      ? []
+      : [
+          `${orphans.discardedReissues} held by no one (${users.join(', ')}): Polytomic revokes a key only by issuing its user a new one; the function discarded that value unseen, and the user's next rotation replaces it`,
+        ]),
+  ];
+}
+
+/** Each vendor user the rotations met, by id: the name the story calls it by. */
+function userNamesOf(rotations: readonly RotationFact[]): Map<string, string> {
+  return new Map(
+    rotations
+      .flatMap((rotation) => [rotation.previousUser, rotation.currentUser])
+      .filter((user) => user !== undefined)
+      .map((user) => [user.id, user.name]),
+  );
+}
+
+async function findOrphans(
+  { demo, narrator }: StoryContext,
+  userNames: ReadonlyMap<string, string>,
+): Promise<OrphanFact> {
   const held = await inventoryHeldKeys(
     {
       // The audit's role lists every version of a managed secret (deprecated ones too) and reads
@@ -260,13 +313,13 @@ async function findOrphans({ demo, narrator }: StoryContext): Promise<OrphanFact
   const ledger = [...demo.world.polytomic.ledger(), ...demo.world.poelis.ledger()];
   const orphans = findOrphanLiveKeys(ledger, held);
   const live = ledger.filter((entry) => entry.status === 'live').length;
-  const kept =
-    orphans.keptByPolicy === 0
-      ? ''
-      : `, ${orphans.keptByPolicy} kept as AWSPREVIOUS by next-rotation`;
+  narrator.line('info', `${live} live keys at the vendors, each one accounted for:`);
+  for (const line of accountedFor(orphans, userNames)) narrator.line('step', line);
   narrator.line(
     orphans.count === 0 ? 'ok' : 'fail',
-    `${live} live keys at the vendors: ${held.current.size} held by AWSCURRENT${kept}, ${orphans.discardedReissues} Polytomic revocation re-issue never stored, ${orphans.count} orphans`,
+    orphans.count === 0
+      ? '0 orphans: no live key that nothing holds'
+      : `${orphans.count} orphans: ${orphans.fingerprints.join(', ')}`,
   );
   return orphans;
 }

@@ -2,6 +2,7 @@
  * The facts the demo's story establishes: what `--json` prints at the end, and what decides the
  * exit code. Keys appear by fingerprint (and Poelis key name) only.
  */
+import { afterRotationFailures, type AfterRotationFact } from './after-rotation';
 import type { AuditFinding } from '../lambda/audit/checks';
 import type { KeyReference } from '../lambda/shared/key-reference';
 import type { RevokePolicy } from '../lambda/shared/secret';
@@ -13,6 +14,8 @@ export interface StepTiming {
   readonly step: string;
   readonly ok: boolean;
   readonly durationMs: number;
+  /** What the step did, in the clause the narration prints. */
+  readonly said: string;
   readonly errorType?: string;
 }
 
@@ -32,6 +35,21 @@ export interface RotationFact {
   readonly appKeyAfter?: string;
   readonly previousKey: KeyReference;
   readonly currentKey: KeyReference;
+  /** The user each key belongs to, by name as the vendor gives it, and by id (Polytomic). */
+  readonly previousUser?: UserFact;
+  readonly currentUser?: UserFact;
+  /** Keys the vendor's ledger shows revoked during the rotation. */
+  readonly revokedKeys: readonly KeyReference[];
+  /** Keys a notice published during the rotation asks a person to revoke (assisted vendors). */
+  readonly revokeRequested: readonly KeyReference[];
+  /** What the vendor answered the replaced key with right after the rotation (401: dead). */
+  readonly previousKeyStatus: number;
+}
+
+/** A vendor user: its id, and the name the story calls it by (its e-mail's local part). */
+export interface UserFact {
+  readonly id: string;
+  readonly name: string;
 }
 
 /** What deploying the synthesized template created. */
@@ -89,8 +107,14 @@ export interface OrphanFact {
   /** Live vendor keys that no secret holds and that are not a discarded Polytomic re-issue. */
   readonly count: number;
   readonly fingerprints: readonly string[];
+  /** Live keys in the AWSCURRENT version of a managed secret. */
+  readonly currentKeys: number;
+  /** Live partner keys, in their own secret (the rotation's credential, not rotated). */
+  readonly partnerKeys: number;
   /** Polytomic revocation re-issues, live at the vendor but never stored or shown (invariant 2). */
   readonly discardedReissues: number;
+  /** The users those re-issues belong to. */
+  readonly reissuedForUserIds: readonly string[];
   /** AWSPREVIOUS keys of `next-rotation` secrets, live by design until the next rotation. */
   readonly keptByPolicy: number;
 }
@@ -152,6 +176,8 @@ export interface StorySummary {
   /** The audit's findings on both secrets at the end of the story. */
   readonly audit: readonly AuditFinding[];
   readonly authorization: AuthorizationFact;
+  /** A consumer refreshing on the rotation event; a refused and an accepted rollback; the report. */
+  readonly afterRotation?: AfterRotationFact;
   readonly leakCheck: LeakCheckFact;
 }
 
@@ -198,6 +224,7 @@ export function failedFacts(facts: StoryFacts, leakCheck: LeakCheckFact): string
   if (facts.orphanLiveKeys.count > 0) {
     failures.push(`${facts.orphanLiveKeys.count} orphan live key(s)`);
   }
+  failures.push(...afterRotationFailures(facts.afterRotation));
   if (facts.audit.length === 0) failures.push('the audit reported nothing');
   for (const finding of facts.audit) {
     if (finding.outcome !== 'pass') {

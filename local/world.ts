@@ -4,7 +4,7 @@
  * against the simulators.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { formatProviderOrigins } from '../lambda/http/origin-policy';
 import { FunctionEnv, METRICS_NAMESPACE, SERVICE_NAME } from '../lambda/shared/contracts';
 import { startAwsEmulator, type AwsEmulator } from './aws';
@@ -28,7 +28,10 @@ export interface LocalWorldOptions {
   readonly host?: string;
   /** Ports; 0 picks a free one. @default all 0 */
   readonly ports?: { readonly aws?: number; readonly polytomic?: number; readonly poelis?: number };
-  /** File the AWS emulator keeps its state in across restarts. @default in memory only */
+  /**
+   * File the AWS emulator keeps its state in across restarts; the simulators keep theirs beside
+   * it ({@link vendorStatePath}). @default in memory only
+   */
   readonly statePath?: string;
   /** Time for the emulator and the simulators. @default the system clock */
   readonly clock?: Clock;
@@ -45,6 +48,10 @@ export interface LocalWorldOptions {
   readonly emptyLastPageToken?: boolean;
   /** Poelis rate limit. @default 60 per minute, burst 10 */
   readonly poelisRateLimit?: { readonly perMinute: number; readonly burst: number };
+}
+
+function kept(statePath: string | undefined, vendor: 'polytomic' | 'poelis'): string | undefined {
+  return statePath === undefined ? undefined : vendorStatePath(statePath, vendor);
 }
 
 export interface LocalWorldUrls {
@@ -68,6 +75,20 @@ export interface LocalWorld {
   close(): Promise<void>;
 }
 
+/**
+ * Where a simulator keeps its state beside the world's state file.
+ *
+ * @example
+ * vendorStatePath('.local-state/world.json', 'poelis'); // '.local-state/world.poelis.json'
+ */
+export function vendorStatePath(statePath: string, vendor: 'polytomic' | 'poelis'): string {
+  const extension = extname(statePath);
+  return join(
+    dirname(statePath),
+    `${basename(statePath, extension)}.${vendor}${extension || '.json'}`,
+  );
+}
+
 export async function startLocalWorld(options: LocalWorldOptions = {}): Promise<LocalWorld> {
   const host = options.host ?? '127.0.0.1';
   const [aws, polytomic, poelis] = await Promise.all([
@@ -80,12 +101,18 @@ export async function startLocalWorld(options: LocalWorldOptions = {}): Promise<
       administratorForUnknownKeys: options.administratorForUnknownKeys,
       emptyLastPageToken: options.emptyLastPageToken,
     }),
-    startPolytomicSimulator({ host, port: options.ports?.polytomic ?? 0, clock: options.clock }),
+    startPolytomicSimulator({
+      host,
+      port: options.ports?.polytomic ?? 0,
+      clock: options.clock,
+      statePath: kept(options.statePath, 'polytomic'),
+    }),
     startPoelisSimulator({
       host,
       port: options.ports?.poelis ?? 0,
       clock: options.clock,
       rateLimit: options.poelisRateLimit,
+      statePath: kept(options.statePath, 'poelis'),
     }),
   ]);
   const runner = new LambdaRunner({

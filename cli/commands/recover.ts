@@ -10,6 +10,7 @@ import { CliError } from '../errors';
 import { ExitCode } from '../exit-codes';
 import { colorsFor, confirm } from '../io';
 import { describeVersionKey, writeJson } from '../output';
+import { cliCommand, withoutAdvice } from '../rotation-advice';
 import { readSecretState, type SecretState } from '../secret-state';
 
 export interface RecoverOptions {
@@ -89,7 +90,7 @@ export async function recoverCommand(
   out(`  AWSPENDING  version ${pendingId}, key ${describeVersionKey(pendingKey)}`);
   if (attempt?.failure !== undefined) {
     out(
-      `  It failed at ${attempt.failure.step}: ${attempt.failure.errorType}: ${attempt.failure.errorMessage}`,
+      `  It failed at ${attempt.failure.step}: ${attempt.failure.errorType}: ${withoutAdvice(attempt.failure)}`,
     );
   }
   out(
@@ -140,6 +141,8 @@ export async function recoverCommand(
 
   const manualAction = recovery.kind === 'manual' ? recovery.instruction : undefined;
   const actions = [manualAction, restage].filter((action) => action !== undefined);
+  const stagedKept = stagedId !== undefined && !clearStaged && !unusableStagedCleared;
+  const next = stepsAfterRecovery(secretId, providers.providerOf(current), stagedKept);
   if (options.json) {
     writeJson(deps.io, {
       secretId,
@@ -153,14 +156,34 @@ export async function recoverCommand(
       recovery: recovery.kind,
       stagedCleared: clearStaged || unusableStagedCleared,
       manualAction: actions.length === 0 ? null : actions.join(' '),
+      next: [...actions, ...next],
     });
     return ExitCode.Ok;
   }
   out(
     `${colors.green('Recovered')}: AWSPENDING cleared from version ${pendingId}${clearStaged ? ' (and STAGED, which held the same key)' : ''}. The next rotation can run.`,
   );
-  for (const action of actions) out(colors.yellow(`Now: ${action}`));
+  out('Next, in this order:');
+  [...actions, ...next].forEach((step, index) => out(`  ${index + 1}. ${step}`));
   return ExitCode.Ok;
+}
+
+/**
+ * What works after recovery: an assisted vendor's rotation needs a staged key (unless one is
+ * still staged), then a rotation.
+ */
+function stepsAfterRecovery(
+  secretId: string,
+  provider: KeyProvider,
+  stagedKept: boolean,
+): string[] {
+  const rotate = cliCommand('rotate', secretId, '--wait');
+  if (provider.staging === undefined || stagedKept) return [rotate];
+  return [
+    `Create a new key in ${provider.staging.createKeyIn}.`,
+    `${cliCommand('stage', secretId, '--name', '"<key name>"')}   (paste the key on stdin)`,
+    rotate,
+  ];
 }
 
 /**

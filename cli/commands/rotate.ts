@@ -13,8 +13,17 @@ import { CliError, toCliError } from '../errors';
 import { ExitCode } from '../exit-codes';
 import { colorsFor } from '../io';
 import { describeVersionKey, writeJson } from '../output';
+import {
+  cliCommand,
+  keyToRevoke,
+  revokeAdvice,
+  stepsAfterFailure,
+  withoutAdvice,
+  type FailedStep,
+  type RotationContext,
+} from '../rotation-advice';
 import type { RotationAttempt } from '../rotation-history';
-import { readKeyVersion, type KeyVersion } from '../secret-state';
+import { readKeyVersion, readSecretState, type KeyVersion } from '../secret-state';
 
 export interface RotateOptions {
   readonly json: boolean;
@@ -27,7 +36,12 @@ export interface RotateOptions {
 type RotationResult =
   | { readonly outcome: 'started' }
   | { readonly outcome: 'succeeded'; readonly newKey: KeyVersion }
-  | { readonly outcome: 'failed'; readonly reason: string; readonly rotated: boolean }
+  | {
+      readonly outcome: 'failed';
+      readonly reason: string;
+      readonly rotated: boolean;
+      readonly failure?: FailedStep;
+    }
   | { readonly outcome: 'timed-out'; readonly reason: string };
 
 /**
@@ -41,33 +55,86 @@ export async function rotateCommand(
   secretId: string,
   options: RotateOptions,
 ): Promise<ExitCode> {
+  // Read first: once the rotation ends, the key it replaced is no longer AWSCURRENT.
+  const context = options.wait ? await rotationContext(deps, secretId) : undefined;
   const versionId = await startRotation(deps, secretId);
-  const { arn, result } = options.wait
-    ? await follow(deps, secretId, versionId, options)
-    : { arn: secretId, result: { outcome: 'started' } as const };
+  const { arn, result } =
+    context === undefined
+      ? { arn: secretId, result: { outcome: 'started' } as const }
+      : await follow(deps, secretId, versionId, options);
   const exitCode = exitCodeOf(result);
+  const revoke =
+    result.outcome === 'succeeded' && context !== undefined ? keyToRevoke(context) : undefined;
+  const next =
+    result.outcome === 'failed' && !result.rotated && context !== undefined
+      ? stepsAfterFailure(context, result.failure)
+      : [];
   if (options.json) {
-    writeJson(deps.io, { secretId, arn, versionId, ...result });
+    writeJson(deps.io, {
+      secretId,
+      arn,
+      versionId,
+      ...result,
+      ...(result.outcome === 'succeeded'
+        ? { keyToRevoke: revoke === undefined ? null : keyJson(revoke) }
+        : {}),
+      ...(next.length === 0 ? {} : { next }),
+    });
     return exitCode;
   }
   const colors = colorsFor(deps.io.stdout, deps.env);
+  const say = (line: string): unknown => deps.io.stdout.write(`${line}\n`);
   switch (result.outcome) {
     case 'started':
-      deps.io.stdout.write(
-        `Rotation of ${secretId} started: new version ${versionId}. Follow it with \`api-key-rotator status ${secretId}\`, or rotate with --wait.\n`,
+      say(
+        `Rotation of ${printable(secretId)} started: new version ${versionId}. Follow it with:\n  ${cliCommand('status', secretId)}\nor rotate with --wait.`,
       );
       break;
     case 'succeeded':
-      deps.io.stdout.write(
-        `${colors.green('Rotated')} ${secretId}: AWSCURRENT is version ${versionId}, key ${describeVersionKey(result.newKey)}. Run \`api-key-rotator verify ${secretId}\` to prove the previous key is revoked.\n`,
+      say(
+        `${colors.green('Rotated')} ${printable(secretId)}: AWSCURRENT is version ${versionId}, key ${describeVersionKey(result.newKey)}.`,
       );
+      if (revoke !== undefined && context?.assisted !== undefined) {
+        for (const line of revokeAdvice(context, context.assisted, revoke)) say(line);
+      } else {
+        say(`Prove the previous key is revoked with:\n  ${cliCommand('verify', secretId)}`);
+      }
       break;
     default:
-      deps.io.stdout.write(
-        `${colors.red(result.outcome === 'failed' ? 'Failed' : 'Timed out')}: ${printable(result.reason)}\n`,
+      say(
+        `${colors.red(result.outcome === 'failed' ? 'Failed' : 'Timed out')}: ${printable(result.reason)}`,
       );
+      if (next.length > 0) {
+        say('Next, in this order:');
+        next.forEach((step, index) => say(`  ${index + 1}. ${step}`));
+      }
   }
   return exitCode;
+}
+
+/** The secret before the rotation, read as the operator may; undefined parts when it may not. */
+async function rotationContext(deps: CliDependencies, secretId: string): Promise<RotationContext> {
+  try {
+    const before = await readSecretState(deps.secretsManager, secretId, providersOf(deps));
+    const provider =
+      before.provider === undefined ? undefined : providersOf(deps).providerOf(before.provider);
+    const assisted =
+      provider?.staging === undefined
+        ? undefined
+        : {
+            displayName: provider.displayName,
+            createKeyIn: provider.staging.createKeyIn,
+            revokeKeyIn: provider.staging.revokeKeyIn,
+          };
+    return { secretId, before, assisted };
+  } catch {
+    // An operator who may rotate but not read values still rotates; RotateSecret says the rest.
+    return { secretId, before: undefined, assisted: undefined };
+  }
+}
+
+function keyJson(key: KeyVersion): { fingerprint: string | null; keyName: string | null } {
+  return { fingerprint: key.fingerprint ?? null, keyName: key.keyName ?? null };
 }
 
 async function startRotation(deps: CliDependencies, secretId: string): Promise<string> {
@@ -81,16 +148,18 @@ async function startRotation(deps: CliDependencies, secretId: string): Promise<s
       const refusal = await refusalOf(deps, secretId);
       const { message } = describeError(error);
       if (refusal === 'incomplete-rotation') {
-        throw new CliError(
-          `${message} Run \`api-key-rotator recover ${secretId}\` to see the unfinished rotation and clear it, then rotate again.`,
-          ExitCode.Failed,
-        );
+        throw new CliError(message, ExitCode.Failed, {
+          name: error.name,
+          cause: error,
+          hint: `A failed rotation left AWSPENDING. See it and clear it with \`${cliCommand('recover', secretId)}\`, then run \`${cliCommand('rotate', secretId, '--wait')}\`.`,
+        });
       }
       if (refusal === 'no-rotation-function') {
-        throw new CliError(
-          `${message} Rotation is not configured for ${secretId}: deploy the stack with this secret, or attach the rotation function.`,
-          ExitCode.Failed,
-        );
+        throw new CliError(message, ExitCode.Failed, {
+          name: error.name,
+          cause: error,
+          hint: `Rotation is not configured for ${printable(secretId)}: deploy the stack with this secret, or attach the rotation function.`,
+        });
       }
     }
     throw toCliError(error, secretId);
@@ -182,7 +251,7 @@ function outcomeOf(
   const described =
     failure === undefined
       ? 'the function failed'
-      : `${failure.step} failed: ${failure.errorType}: ${failure.errorMessage.replace(/\.$/, '')}`;
+      : `${failure.step} failed: ${failure.errorType}: ${withoutAdvice(failure).replace(/\.$/, '')}`;
   if (labels.includes(AWSCURRENT)) {
     if (attempt?.outcome === 'running') return undefined; // finishSecret is still revoking
     if (failed) {
@@ -192,13 +261,17 @@ function outcomeOf(
         reason: `${secretId} uses its new key (version ${versionId}), but ${described}`,
       };
     }
-    return { outcome: 'succeeded', newKey: newKey ?? { versionId, labels } };
+    // The key as it is now: AWSCURRENT, no longer the AWSPENDING it was stored as.
+    return { outcome: 'succeeded', newKey: { ...(newKey ?? { versionId }), labels } };
   }
   if (failed) {
     return {
       outcome: 'failed',
       rotated: false,
-      reason: `the rotation of ${secretId} stopped: ${described}. AWSCURRENT is unchanged; version ${versionId} stays AWSPENDING until Secrets Manager reattempts it. Fix the cause and let it retry, or run \`api-key-rotator recover ${secretId}\` to clear it.`,
+      reason: `the rotation of ${secretId} stopped: ${described}. AWSCURRENT is unchanged; version ${versionId} stays AWSPENDING, and no new rotation starts until \`${cliCommand('recover', secretId)}\` clears it.`,
+      ...(failure === undefined
+        ? {}
+        : { failure: { step: failure.step, errorType: failure.errorType } }),
     };
   }
   if (seenPending && !labels.includes(AWSPENDING) && attempt?.outcome !== 'running') {

@@ -1,11 +1,20 @@
 import { MANAGED_TAG, MANAGED_TAG_VALUE } from '../../lambda/shared/contracts';
-import { providersOf, type CliDependencies } from '../dependencies';
-import { toCliError } from '../errors';
-import { ExitCode, worstExitCode } from '../exit-codes';
-import { colorsFor } from '../io';
-import { listManagedSecrets } from '../managed-secrets';
 import { printable } from '../../lambda/shared/printable';
-import { describeKeyVersion, formatDate, renderTable, writeJson } from '../output';
+import { providersOf, type CliDependencies } from '../dependencies';
+import { reportError } from '../error-report';
+import { CliError, isEnvironmentError, jsonError, toCliError } from '../errors';
+import { ExitCode, worstExitCode } from '../exit-codes';
+import { colorsFor, type Colors } from '../io';
+import { listManagedSecrets } from '../managed-secrets';
+import {
+  describeKeyVersion,
+  formatDate,
+  outputWidth,
+  renderFitted,
+  shellWord,
+  writeJson,
+} from '../output';
+import { withoutAdvice } from '../rotation-advice';
 import type { RotationAttempt } from '../rotation-history';
 import { readSecretState, type SecretState } from '../secret-state';
 
@@ -20,9 +29,27 @@ type StatusEntry =
       readonly state: SecretState;
       readonly attempts: readonly RotationAttempt[] | undefined;
     }
-  | { readonly secretId: string; readonly error: { message: string; exitCode: ExitCode } };
+  | { readonly secretId: string; readonly error: CliError };
 
-/** `status [secret…]`: one row per secret; exits 1 when a rotation is stuck. */
+type ReadEntry = Exclude<StatusEntry, { error: CliError }>;
+
+const HEAD = [
+  'Secret',
+  'Provider',
+  'Keys',
+  'Last rotated',
+  'Next rotation',
+  'Schedule',
+  'Revoke',
+  'Stuck pending',
+];
+
+/**
+ * `status [secret…]`: each secret's keys, schedule and stuck rotation, as a table when the
+ * terminal is wide enough and one block per secret otherwise; exits 1 when a rotation is stuck.
+ * A secret that cannot be read is an error line, not a row; a missing region or missing
+ * credentials fail the whole command once.
+ */
 export async function statusCommand(
   deps: CliDependencies,
   secretIds: readonly string[],
@@ -30,6 +57,12 @@ export async function statusCommand(
 ): Promise<ExitCode> {
   const ids = secretIds.length > 0 ? secretIds : await listManagedSecrets(deps.secretsManager);
   const entries = await Promise.all(ids.map((secretId) => readEntry(deps, secretId)));
+  // The same environment error for every secret is one error, not one per row.
+  const environment = entries.find(
+    (entry): entry is Extract<StatusEntry, { error: CliError }> =>
+      'error' in entry && isEnvironmentError(entry.error),
+  );
+  if (environment !== undefined) throw environment.error;
   const exitCode = entries.map(exitCodeOf).reduce(worstExitCode, ExitCode.Ok);
   if (options.json) {
     writeJson(deps.io, entries.map(toJson));
@@ -42,72 +75,19 @@ export async function statusCommand(
     return exitCode;
   }
   const colors = colorsFor(deps.io.stdout, deps.env);
-  const rows = entries.map((entry): string[] => {
-    if ('error' in entry)
-      return [
-        printable(entry.secretId),
-        colors.red(printable(entry.error.message)),
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-        '',
-      ];
-    const { state } = entry;
-    const failure = lastFailure(entry.attempts);
-    return [
-      printable(state.name),
-      printable(state.provider ?? '') || colors.red('unreadable'),
-      state.versions.map(describeKeyVersion).join('\n'),
-      formatDate(state.lastRotated),
-      state.rotationEnabled ? formatDate(state.nextRotation) : colors.yellow('rotation off'),
-      [
-        state.schedule ?? '-',
-        state.windowDuration === undefined ? '' : `window ${state.windowDuration}`,
-      ]
-        .filter((part) => part !== '')
-        .join('\n'),
-      state.revokePolicy ?? '-',
-      state.stuckPendingVersionId === undefined
-        ? colors.green('none')
-        : colors.red(
-            `${state.stuckPendingVersionId}${isRunning(entry.attempts) ? ' (running)' : ''}`,
-          ),
-      entry.attempts === undefined
-        ? colors.dim('unknown (see the function logs)')
-        : failure === undefined
-          ? '-'
-          : colors.red(
-              printable(
-                `${failure.startedAt} ${failure.failure?.step}: ${failure.failure?.errorType}: ${failure.failure?.errorMessage}`,
-              ),
-            ),
-    ];
-  });
-  deps.io.stdout.write(
-    renderTable(
-      [
-        'Secret',
-        'Provider',
-        'Keys (label fingerprint name)',
-        'Last rotated',
-        'Next rotation',
-        'Schedule',
-        'Revoke',
-        'Stuck pending',
-        'Last failure',
-      ],
-      rows,
-      colors,
-      [null, null, null, null, null, null, null, 40, 60],
-    ),
-  );
-  if (exitCode === ExitCode.Failed) {
-    deps.io.stderr.write(
-      'A rotation is stuck: run `api-key-rotator recover <secret>` to see why and clear it.\n',
-    );
+  const read = entries.filter((entry): entry is ReadEntry => !('error' in entry));
+  if (read.length > 0) {
+    const rows = read.map((entry) => rowOf(entry, colors));
+    deps.io.stdout.write(renderFitted(HEAD, rows, colors, outputWidth(deps.io.stdout, deps.env)));
+  }
+  writeFindings(deps, read, colors);
+  for (const entry of entries) {
+    if ('error' in entry) {
+      reportError(deps.io, deps.env, withSubject(entry.error, entry.secretId), {
+        json: false,
+        printed: false,
+      });
+    }
   }
   return exitCode;
 }
@@ -117,9 +97,65 @@ async function readEntry(deps: CliDependencies, secretId: string): Promise<Statu
     const state = await readSecretState(deps.secretsManager, secretId, providersOf(deps));
     return { secretId, state, attempts: await deps.history.attempts(state.arn) };
   } catch (error) {
-    const { message, exitCode } = toCliError(error, secretId);
-    return { secretId, error: { message, exitCode } };
+    return { secretId, error: toCliError(error, secretId) };
   }
+}
+
+function rowOf(entry: ReadEntry, colors: Colors): string[] {
+  const { state } = entry;
+  return [
+    printable(state.name),
+    printable(state.provider ?? '') || colors.red('unreadable'),
+    state.versions.map(describeKeyVersion).join('\n'),
+    formatDate(state.lastRotated),
+    state.rotationEnabled ? formatDate(state.nextRotation) : colors.yellow('rotation off'),
+    [
+      state.schedule ?? '-',
+      state.windowDuration === undefined ? '' : `window ${state.windowDuration}`,
+    ]
+      .filter((part) => part !== '')
+      .join(', '),
+    state.revokePolicy ?? '-',
+    state.stuckPendingVersionId === undefined
+      ? colors.green('none')
+      : colors.red(
+          `${state.stuckPendingVersionId}${isRunning(entry.attempts) ? ' (running)' : ''}`,
+        ),
+  ];
+}
+
+/**
+ * Below the table, as plain lines: each secret's last failure, and for each stuck rotation the
+ * exact command that clears it (on stderr, so stdout stays the table).
+ */
+function writeFindings(deps: CliDependencies, entries: readonly ReadEntry[], colors: Colors): void {
+  for (const entry of entries) {
+    const attempt = lastFailure(entry.attempts);
+    const failure = attempt?.failure;
+    if (attempt !== undefined && failure !== undefined) {
+      deps.io.stdout.write(
+        `${colors.red('last failure')} of ${printable(entry.state.name)} at ${attempt.startedAt}, ${failure.step}: ${printable(`${failure.errorType}: ${withoutAdvice(failure)}`)}\n`,
+      );
+    }
+  }
+  for (const entry of entries) {
+    if (exitCodeOf(entry) !== ExitCode.Failed) continue;
+    const name = shellWord(entry.state.name);
+    deps.io.stderr.write(
+      `${printable(entry.state.name)}: a rotation is stuck (version ${entry.state.stuckPendingVersionId ?? '?'} is AWSPENDING). See why and clear it with:\n  api-key-rotator recover ${printable(name)}\n`,
+    );
+  }
+}
+
+/** The error of one secret among several: says which secret it is about. */
+function withSubject(error: CliError, secretId: string): CliError {
+  const subject = printable(secretId);
+  if (error.message.includes(subject)) return error;
+  return new CliError(`${subject}: ${error.message}`, error.exitCode, {
+    name: error.name,
+    hint: error.hint,
+    cause: error.cause,
+  });
 }
 
 /** A stuck rotation is a finding (exit 1); one still running is not. */
@@ -140,7 +176,7 @@ function isRunning(attempts: readonly RotationAttempt[] | undefined): boolean {
 }
 
 function toJson(entry: StatusEntry): Record<string, unknown> {
-  if ('error' in entry) return { secretId: entry.secretId, error: entry.error };
+  if ('error' in entry) return { secretId: entry.secretId, ...jsonError(entry.error) };
   const { state, attempts } = entry;
   const failure = lastFailure(attempts);
   return {

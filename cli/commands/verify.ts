@@ -5,7 +5,7 @@ import { printable } from '../../lambda/shared/printable';
 import { providersOf, type CliDependencies } from '../dependencies';
 import { ExitCode, worstExitCode } from '../exit-codes';
 import { colorsFor, type Colors } from '../io';
-import { renderTable, writeJson } from '../output';
+import { outputWidth, renderFitted, writeJson } from '../output';
 
 export interface VerifyOptions {
   readonly json: boolean;
@@ -48,7 +48,7 @@ export async function verifyCommand(
   }
   const colors = colorsFor(deps.io.stdout, deps.env);
   deps.io.stdout.write(
-    renderTable(
+    renderFitted(
       ['Check', 'Outcome', 'Key', 'Details'],
       findings.map((found) => [
         found.check,
@@ -57,8 +57,14 @@ export async function verifyCommand(
         printable(found.message),
       ]),
       colors,
-      [null, null, null, 70],
+      outputWidth(deps.io.stdout, deps.env),
     ),
+  );
+  const failed = findings.filter((found) => found.outcome !== 'pass').length;
+  deps.io.stdout.write(
+    failed === 0
+      ? `${colors.green('All')} ${findings.length} checks of ${printable(secretId)} passed.\n`
+      : `${colors.red(`${failed} of ${findings.length} checks`)} of ${printable(secretId)} did not pass.\n`,
   );
   return exitCode;
 }

@@ -118,7 +118,8 @@ export const poelisProvider: KeyProvider<PoelisSecret> = {
   disposePendingKey(pending) {
     return {
       kind: 'manual',
-      instruction: `Revoke the Poelis key ${describeKey(poelisKeyReference(pending))} in ${poelisStaging.revokeKeyIn}, then stage a new key.`,
+      // The pending key never became AWSCURRENT: no app read it, so it can go at once.
+      instruction: `Revoke the Poelis key ${describeKey(poelisKeyReference(pending))} in ${poelisStaging.revokeKeyIn}: it never became AWSCURRENT.`,
     };
   },
 
@@ -126,7 +127,7 @@ export const poelisProvider: KeyProvider<PoelisSecret> = {
 
   guidance: {
     replaceKey: (secretName) =>
-      `Create a new key in the Poelis web app, run \`api-key-rotator stage ${secretName}\`, then rotate.`,
+      `Create a new key in the Poelis web app, run \`api-key-rotator stage ${secretName}\`, then \`api-key-rotator rotate ${secretName} --wait\`.`,
     revokeKey: (_secret, key) =>
       `Revoke ${describeKey(key)} in ${poelisStaging.revokeKeyIn}; this reminder repeats daily until it is revoked.`,
   },

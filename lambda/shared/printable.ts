@@ -70,20 +70,23 @@ export function snsSubject(text: string, maxLength = SNS_SUBJECT_MAX_LENGTH): st
 }
 
 /**
- * `text` cut to at most `maxLength` characters, `ellipsis` included, after the last space or `/`
- * that fits; mid-word when that boundary would drop more than half of what fits (a long name
- * without separators still shows its start).
+ * `text` cut to at most `maxLength` characters, `ellipsis` included, before the last space, `-`,
+ * `_` or `.` that fits, or after the last `/`; mid-word when that boundary would drop more than
+ * half of what fits (a long name without separators still shows its start).
  *
  * @example
  * ```ts
  * truncateAtWord('one two three', 10); // 'one two...'
  * truncateAtWord('prod/poelis/integration', 20); // 'prod/poelis/...'
+ * truncateAtWord('prod/poelis-eu-central', 20); // 'prod/poelis-eu...'
  * ```
  */
 export function truncateAtWord(text: string, maxLength: number, ellipsis = '...'): string {
   if (text.length <= maxLength) return text;
   const room = Math.max(0, maxLength - ellipsis.length);
-  const boundary = Math.max(text.lastIndexOf(' ', room), text.lastIndexOf('/', room - 1) + 1);
+  // Secret names are words joined by these: a cut there never splits a word of the name.
+  const before = Math.max(...[' ', '-', '_', '.'].map((char) => text.lastIndexOf(char, room)));
+  const boundary = Math.max(before, text.lastIndexOf('/', room - 1) + 1);
   const cut = boundary >= room / 2 ? text.slice(0, boundary) : text.slice(0, room);
   return `${cut.trimEnd()}${ellipsis}`.slice(0, maxLength);
 }

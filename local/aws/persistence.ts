@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { KmsState } from './kms';
 import type { SecretsState } from './secrets';
 import type { SnsState } from './sns';
@@ -59,9 +60,10 @@ export function loadState(path: string | undefined): EmulatorState {
   return { ...emptyState(), ...parsed };
 }
 
-/** Writes the state file atomically, so a crash never leaves half a file. */
+/** Writes the state file atomically, so a crash never leaves half a file; creates its folder. */
 export function saveState(path: string | undefined, state: EmulatorState): void {
   if (path === undefined) return;
+  mkdirSync(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
   writeFileSync(temporary, JSON.stringify(state), { mode: 0o600 });
   renameSync(temporary, path);

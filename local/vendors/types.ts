@@ -64,6 +64,8 @@ export interface SimulatorOptions {
   port?: number;
   /** @default the system clock */
   clock?: Clock;
+  /** JSON file the simulator's accounts and key ledger are kept in across restarts. @default none */
+  statePath?: string;
 }
 
 /** One vendor API request as the simulator saw it; admin calls are not logged. */

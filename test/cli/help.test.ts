@@ -1,5 +1,7 @@
 /** `--help` on every command, and usage errors: no AWS call is made, so no world is started. */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { CliDependencies } from '../../cli/dependencies';
 import { ExitCode } from '../../cli/exit-codes';
@@ -52,7 +54,13 @@ describe('--help', () => {
     expect(exitCode).toBe(ExitCode.Ok);
     for (const command of COMMANDS) expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(stdout).toContain('Exit codes:');
-    expect(stdout).toMatch(/^ {2}3 {2}the secret does not exist, or AWS refused access/m);
+    expect(stdout).toMatch(
+      /^ {2}2 {2}usage or configuration: .*\n.*no AWS region \(set AWS_REGION/m,
+    );
+    expect(stdout).toMatch(
+      /^ {2}3 {2}the secret does not exist, AWS refused access, or no usable AWS credentials/m,
+    );
+    expect(stdout).toContain('{"ok":false,"error":{"name","message","exitCode","hint"}}');
     expect(stdout).toContain('AWS_ENDPOINT_URL');
     expect(stdout).toContain('fingerprint');
   });
@@ -75,6 +83,19 @@ describe('--help', () => {
   });
 });
 
+describe('--version', () => {
+  it("prints package.json's version and exits 0", async () => {
+    const { version } = JSON.parse(
+      readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'),
+    ) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const { exitCode, stdout } = await run([flag]);
+      expect(exitCode).toBe(ExitCode.Ok);
+      expect(stdout).toBe(`${version}\n`);
+    }
+  });
+});
+
 describe('usage errors', () => {
   it.each([
     [['bogus'], "unknown command 'bogus'"],
@@ -86,5 +107,29 @@ describe('usage errors', () => {
     expect(exitCode).toBe(ExitCode.Usage);
     expect(stderr).toContain(message);
     expect(stderr).toContain('--help');
+  });
+
+  it.each([
+    [['bogus', '--json'], "unknown command 'bogus'"],
+    [['rotate', '--json'], "missing required argument 'secret'"],
+    [['status', '--json', '--bogus'], "unknown option '--bogus'"],
+  ])('%j prints the JSON error document on stdout, and exits 2', async (argv, message) => {
+    const { exitCode, stdout } = await run(argv);
+    expect(exitCode).toBe(ExitCode.Usage);
+    expect(JSON.parse(stdout)).toEqual({
+      ok: false,
+      error: {
+        name: 'UsageError',
+        message: expect.stringContaining(message) as unknown,
+        exitCode: ExitCode.Usage,
+        hint: 'Run with --help for usage.',
+      },
+    });
+  });
+
+  it('after --, --json is an argument, not the option', async () => {
+    const { exitCode, stdout } = await run(['bogus', '--', '--json']);
+    expect(exitCode).toBe(ExitCode.Usage);
+    expect(stdout).toBe('');
   });
 });

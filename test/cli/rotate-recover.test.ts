@@ -101,18 +101,64 @@ describe('rotate', () => {
     expect((await labels(secret.secretArn))[result.versionId]).toContain('AWSCURRENT');
   });
 
-  it('--wait exits 1 with the failed step and what to do when nothing is staged, then refuses a second rotation', async () => {
+  it('--wait exits 1 when nothing is staged, naming the commands that work next, in order; they do', async () => {
     const secret = await poelisSecret();
+    const oldKey = (await valueAt(secret.secretArn, { VersionStage: 'AWSCURRENT' })).apiKey;
     const failed = await cli.run(['rotate', secret.secretArn, '--wait', '--json']);
     expect(failed.exitCode).toBe(ExitCode.Failed);
-    expect(JSON.parse(failed.stdout)).toMatchObject({ outcome: 'failed', rotated: false });
-    expect(failed.stdout).toContain('createSecret failed: NothingStagedError');
-    expect(failed.stdout).toContain(`api-key-rotator stage ${secret.secretArn}`);
+    const result = JSON.parse(failed.stdout) as { reason: string; next: string[] };
+    expect(result).toMatchObject({ outcome: 'failed', rotated: false });
+    expect(result.reason).toContain('createSecret failed: NothingStagedError');
+    // Not the function's "stage and rotate again": rotate refuses until recover has run.
+    expect(result.reason).not.toContain('rotate again');
+    const commands = result.next.filter((step) => step.startsWith('api-key-rotator '));
+    expect(commands.map((command) => command.split(' ').slice(1, 3))).toEqual([
+      ['stage', secret.secretArn],
+      ['recover', secret.secretArn],
+      ['rotate', secret.secretArn],
+    ]);
 
     const refused = await cli.run(['rotate', secret.secretArn]);
     expect(refused.exitCode).toBe(ExitCode.Failed);
     expect(refused.stderr).toContain("A previous rotation isn't complete");
+    expect(refused.stderr).toMatch(/^hint: .*`api-key-rotator recover \S+`/m);
     expect(refused.stderr).toContain(`api-key-rotator recover ${secret.secretArn}`);
+
+    // The commands, as printed, work: stage, recover, rotate.
+    const newKey = cli.world.poelis.admin.createKey(secret.organizationId, 'Story B');
+    const staged = await cli.run(['stage', secret.secretArn, '--name', 'Story B'], {
+      stdin: `${newKey}\n`,
+    });
+    expect(staged.exitCode).toBe(ExitCode.Ok);
+    expect(staged.stdout).toContain(`api-key-rotator recover ${secret.secretArn} --yes`);
+    expect((await cli.run(['recover', secret.secretArn, '--yes'])).exitCode).toBe(ExitCode.Ok);
+    const rotated = await cli.run(['rotate', secret.secretArn, '--wait', '--json']);
+    expect(rotated.exitCode).toBe(ExitCode.Ok);
+    // Once it succeeded, the new key is AWSCURRENT, and the old one is named for revoking.
+    const done = JSON.parse(rotated.stdout) as { newKey: { labels: string[] } };
+    expect(done).toMatchObject({
+      outcome: 'succeeded',
+      newKey: { fingerprint: fingerprint(newKey), keyName: 'Story B' },
+      keyToRevoke: { fingerprint: fingerprint(oldKey), keyName: secret.keyName },
+    });
+    expect(done.newKey.labels).toContain('AWSCURRENT');
+    expect(done.newKey.labels).not.toContain('AWSPENDING');
+  });
+
+  it('a successful assisted rotation names the old key to revoke, where, and how to prove it', async () => {
+    const secret = await poelisSecret();
+    const oldKey = (await valueAt(secret.secretArn, { VersionStage: 'AWSCURRENT' })).apiKey;
+    await stagePoelisKey(cli.world, cli.admin, secret, 'Next B');
+
+    const { exitCode, stdout } = await cli.run(['rotate', secret.secretArn, '--wait']);
+
+    expect(exitCode).toBe(ExitCode.Ok);
+    expect(stdout).toContain(
+      `Revoke the old Poelis key "${secret.keyName}" (${fingerprint(oldKey)}) in the Poelis web app`,
+    );
+    expect(stdout.split('\n')).toContain(
+      `Then prove it is dead: api-key-rotator verify ${secret.secretArn}`,
+    );
   });
 
   it('exits 1 and says rotation is not configured for a secret without a rotation function', async () => {

@@ -5,6 +5,7 @@
  */
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { ExitCode } from '../../cli/exit-codes';
+import { AUDIT_CHECKS } from '../../lambda/audit/checks';
 import { noRotationHistory } from '../../cli/rotation-history';
 import { fingerprint } from '../../lambda/shared/fingerprint';
 import { stagePoelisKey } from '../../local/scenarios';
@@ -122,17 +123,56 @@ describe('status', () => {
       errorType: 'NothingStagedError',
     });
     expect(stderr).toBe('');
-    const table = await cli.run(['status', poelis.secretArn]);
-    expect(table.stdout).toContain(entry.stuckPendingVersionId as string);
-    expect(table.stderr).toContain('api-key-rotator recover');
+
+    // 80 columns (not a terminal): one block per secret, nothing cut, the command on its own line.
+    const narrow = await cli.run(['status', poelis.secretArn]);
+    expect(narrow.exitCode).toBe(ExitCode.Failed);
+    const lines = narrow.stdout.split('\n');
+    // Only the failure line may run longer: one plain line, which the terminal wraps.
+    const laidOut = lines.filter((line) => !line.startsWith('last failure'));
+    expect(laidOut.filter((line) => line.length > 80)).toEqual([]);
+    expect(narrow.stdout).not.toContain('┌');
+    expect(lines).toContain(poelis.name);
+    expect(lines).toContain(`  Stuck pending  ${entry.stuckPendingVersionId as string}`);
+    expect(narrow.stdout).toMatch(/^last failure of .* createSecret: NothingStagedError/m);
+    expect(narrow.stdout).not.toContain('…');
+    expect(narrow.stderr.split('\n')).toContain(`  api-key-rotator recover ${poelis.name}`);
+
+    // A terminal wide enough gets the table.
+    const wide = await cli.run(['status', poelis.secretArn], { env: { COLUMNS: '250' } });
+    expect(wide.stdout).toContain('┌');
+    expect(wide.stdout).toMatch(/│ Stuck pending +│/);
+    expect(wide.stdout).toContain(entry.stuckPendingVersionId as string);
   });
 
-  it('exits 3 for an unknown secret, saying what to check', async () => {
-    const { exitCode, stdout } = await cli.run(['status', 'no/such/secret']);
+  it('exits 3 for an unknown secret, saying what to check in plain lines', async () => {
+    const { exitCode, stdout, stderr } = await cli.run(['status', 'no/such/secret']);
     expect(exitCode).toBe(ExitCode.NotFoundOrDenied);
-    expect(stdout).toContain("Check secret no/such/secret's name or ARN and the region");
+    expect(stdout).toBe('');
+    expect(stderr).toContain("secret no/such/secret's name or ARN and the region");
     // As on AWS: the README's policy is conditioned on the tag, so a missing secret is refused.
-    expect(stdout).toContain('AccessDeniedException');
+    expect(stderr).toMatch(
+      /^error: AWS refused the request \(AccessDeniedException\): .*no\/such\/secret/m,
+    );
+    expect(stderr).toMatch(/^hint: /m);
+    // Not a stuck rotation: no advice to recover.
+    expect(stderr).not.toContain('recover');
+  });
+
+  it('--json gives the unknown secret its error document inside the list', async () => {
+    const { exitCode, stdout } = await cli.run(['status', 'no/such/secret', '--json']);
+    expect(exitCode).toBe(ExitCode.NotFoundOrDenied);
+    expect(JSON.parse(stdout)).toEqual([
+      {
+        secretId: 'no/such/secret',
+        ok: false,
+        error: expect.objectContaining({
+          name: 'AccessDeniedException',
+          exitCode: ExitCode.NotFoundOrDenied,
+          hint: expect.stringContaining('AWS_REGION') as unknown,
+        }) as unknown,
+      },
+    ]);
   });
 
   it('exits 3 when AWS denies reading the secret value', async () => {
@@ -142,12 +182,13 @@ describe('status', () => {
       accessKeyId: restricted.credentials.accessKeyId,
     });
     try {
-      const { exitCode, stdout } = await cli.run(['status', poelis.secretArn], {
+      const { exitCode, stdout, stderr } = await cli.run(['status', poelis.secretArn], {
         clients: restricted,
       });
       expect(exitCode).toBe(ExitCode.NotFoundOrDenied);
-      expect(stdout).toContain('AccessDeniedException');
-      expect(stdout).toContain('Check your credentials');
+      expect(stdout).toBe('');
+      expect(stderr).toContain('AccessDeniedException');
+      expect(stderr).toContain('check that your role may read and update it');
     } finally {
       cli.world.aws.clearAccessRules();
     }
@@ -313,7 +354,8 @@ describe('verify', () => {
 
     expect(exitCode).toBe(ExitCode.Ok);
     const findings = (JSON.parse(stdout) as { findings: Record<string, string>[] }).findings;
-    expect(findings.map((f) => f.outcome)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
+    expect(findings.map((f) => f.check)).toEqual([...AUDIT_CHECKS]);
+    expect(findings.filter((f) => f.outcome !== 'pass')).toEqual([]);
     expect(findings.find((f) => f.check === 'previous-key-revoked')).toMatchObject({
       keyFingerprint: fingerprint(before),
     });

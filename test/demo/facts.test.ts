@@ -24,6 +24,9 @@ const rotation = {
   previousKey: { fingerprint: 'aaaaaaaa' },
   currentKey: { fingerprint: 'bbbbbbbb' },
   appKeyAfter: 'bbbbbbbb',
+  revokedKeys: [{ fingerprint: 'aaaaaaaa' }],
+  revokeRequested: [],
+  previousKeyStatus: 401,
 } as const;
 
 const goodFacts: StoryFacts = {
@@ -56,7 +59,15 @@ const goodFacts: StoryFacts = {
     statusBeforeRevocation: 200,
   },
   revocationAlarm: { alarmName: 'ManualRevocationRequired', state: 'ALARM', notified: true },
-  orphanLiveKeys: { count: 0, fingerprints: [], discardedReissues: 1, keptByPolicy: 1 },
+  orphanLiveKeys: {
+    count: 0,
+    fingerprints: [],
+    currentKeys: 2,
+    partnerKeys: 1,
+    discardedReissues: 1,
+    reissuedForUserIds: ['user-a'],
+    keptByPolicy: 1,
+  },
   audit: [
     {
       check: 'previous-key-revoked',
@@ -108,10 +119,9 @@ describe('failedFacts', () => {
       'an orphan',
       {
         orphanLiveKeys: {
+          ...goodFacts.orphanLiveKeys,
           count: 1,
           fingerprints: ['dddddddd'],
-          discardedReissues: 0,
-          keptByPolicy: 0,
         },
       },
       {},
@@ -194,22 +204,27 @@ describe('findOrphanLiveKeys', () => {
     ...details,
   });
   const held: HeldKeys = {
-    current: new Set(['current1']),
+    current: new Set(['current1', 'partner1']),
+    partnerKeys: new Set(['partner1']),
     everStored: new Set(['current1', 'stored01', 'previous']),
     keptByPolicy: new Set(['previous']),
     standbyUserIds: new Set(['standby']),
   };
 
-  it('accounts for AWSCURRENT keys, revoked keys, and one never-stored re-issue per standby user', () => {
+  it('accounts for AWSCURRENT keys, the partner key apart, revoked keys, and one never-stored re-issue per standby user', () => {
     const ledger = [
       entry('current1', { userId: 'active' }),
+      entry('partner1', { kind: 'partner', userId: undefined }),
       entry('revoked1', { status: 'revoked' }),
       entry('reissue1'),
     ];
     expect(findOrphanLiveKeys(ledger, held)).toEqual({
       count: 0,
       fingerprints: [],
+      currentKeys: 1,
+      partnerKeys: 1,
       discardedReissues: 1,
+      reissuedForUserIds: ['standby'],
       keptByPolicy: 0,
     });
   });
@@ -222,7 +237,10 @@ describe('findOrphanLiveKeys', () => {
     expect(findOrphanLiveKeys(ledger, held)).toEqual({
       count: 0,
       fingerprints: [],
+      currentKeys: 1,
+      partnerKeys: 0,
       discardedReissues: 0,
+      reissuedForUserIds: [],
       keptByPolicy: 1,
     });
   });
@@ -238,7 +256,10 @@ describe('findOrphanLiveKeys', () => {
     expect(findOrphanLiveKeys(ledger, held)).toEqual({
       count: 4,
       fingerprints: ['stored01', 'reissue2', 'stranger', 'poelis01'],
+      currentKeys: 0,
+      partnerKeys: 0,
       discardedReissues: 1,
+      reissuedForUserIds: ['standby'],
       keptByPolicy: 0,
     });
   });

@@ -11,6 +11,7 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { SUPPORTED_NODE, TSX_CLI } from '../support/supported-node';
 
 const root = join(__dirname, '..', '..');
 
@@ -32,14 +33,10 @@ interface LocalUrls {
 }
 
 function startLocal(args: string[] = []): ChildProcessWithoutNullStreams {
-  return spawn(
-    process.execPath,
-    [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'local/main.ts', ...args],
-    {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
-    },
-  );
+  return spawn(SUPPORTED_NODE, [TSX_CLI, 'local/main.ts', ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+  });
 }
 
 async function firstLine(child: ChildProcessWithoutNullStreams): Promise<string> {
@@ -64,7 +61,7 @@ describe('npm run local', () => {
         for (const url of [urls.aws, urls.polytomic, urls.poelis]) {
           expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
         }
-        // The example config's stack, deployed: its function, its secrets, its people.
+        // config/local.json's stack, deployed: its function, its secrets, its people.
         expect(urls.stackName).toBe('ApiKeyRotator');
         expect(urls.rotationFunctionArn).toMatch(
           /^arn:aws:lambda:us-east-1:000000000000:function:ApiKeyRotator-RotationFunction/,

@@ -4,6 +4,7 @@ import type { LedgerEntry, PoelisAdmin } from '../types';
 import { SimulatorAdminError } from '../shared/admin-error';
 import { POELIS_KEY_PREFIX } from '../shared/key-shapes';
 import type { KeyLedger } from '../shared/ledger';
+import type { PersistentDirectory } from '../shared/persistence';
 
 export interface PoelisWorkspace {
   readonly id: string;
@@ -17,15 +18,38 @@ interface PoelisOrganization {
   readonly workspaces: PoelisWorkspace[];
 }
 
+/** What a state file keeps of a {@link PoelisDirectory} (`shared/persistence.ts`). */
+export interface PoelisDirectoryState {
+  readonly organizations: readonly PoelisOrganization[];
+}
+
 /** `poelis_api_` and 32 random bytes in url-safe base64 (43 characters), like the documented example. */
 function newKeyValue(): string {
   return POELIS_KEY_PREFIX + randomBytes(32).toString('base64url');
 }
 
-export class PoelisDirectory implements PoelisAdmin {
+export class PoelisDirectory implements PoelisAdmin, PersistentDirectory<PoelisDirectoryState> {
   private readonly organizations = new Map<string, PoelisOrganization>();
 
   constructor(private readonly ledger: KeyLedger) {}
+
+  snapshot(): PoelisDirectoryState {
+    return { organizations: [...this.organizations.values()] };
+  }
+
+  restore(state: PoelisDirectoryState): void {
+    const shape: Record<string, unknown> = { ...state };
+    if (!Array.isArray(shape.organizations)) {
+      throw new TypeError('A Poelis state needs an organizations array.');
+    }
+    this.organizations.clear();
+    for (const organization of state.organizations) {
+      this.organizations.set(organization.id, {
+        ...organization,
+        workspaces: [...organization.workspaces],
+      });
+    }
+  }
 
   createOrganization(name: string): { id: string; name: string } {
     if (name.trim() === '') throw new SimulatorAdminError(400, 'An organization needs a name.');

@@ -47,6 +47,17 @@ export function commonAdminRoutes(state: {
       handle: (_params, body) => ({ status: state.ledger.statusOf(requireString(body, 'value')) }),
     },
     {
+      // A revoked key that works again (a vendor fault, a restore): for audits that must notice.
+      method: 'POST',
+      pattern: '/_admin/revive-key',
+      handle: (_params, body) => {
+        if (!state.ledger.revive(requireString(body, 'value'))) {
+          throw new SimulatorAdminError(404, 'No such key was issued.');
+        }
+        return undefined;
+      },
+    },
+    {
       method: 'POST',
       pattern: '/_admin/is-issued-key',
       handle: (_params, body) => ({

@@ -70,6 +70,25 @@ export class KeyLedger {
     entry.revokedBy = by;
   }
 
+  /**
+   * Makes a revoked key live again, as a vendor fault or a restore from backup would: the audit
+   * must notice. Returns false for a key never issued.
+   */
+  revive(value: string): boolean {
+    const entry = this.byHash.get(sha256Hex(value));
+    if (entry === undefined) return false;
+    entry.status = 'live';
+    delete entry.revokedAt;
+    delete entry.revokedBy;
+    return true;
+  }
+
+  /** Replaces every entry with ones read back from a state file (`shared/persistence.ts`). */
+  restore(entries: readonly LedgerEntry[]): void {
+    this.byHash.clear();
+    for (const entry of entries) this.byHash.set(entry.sha256, { ...entry });
+  }
+
   entries(filter: (entry: LedgerEntry) => boolean = () => true): LedgerEntry[] {
     return [...this.byHash.values()].filter(filter).map((entry) => ({ ...entry }));
   }

@@ -3,6 +3,12 @@ import type { SimulatorBase, SimulatorOptions, Vendor } from '../types';
 import { commonAdminRoutes, type AdminRoute } from './admin-routes';
 import { FaultEngine } from './faults';
 import { KeyLedger } from './ledger';
+import {
+  loadSimulatorState,
+  saveSimulatorState,
+  type PersistentDirectory,
+  type SimulatorState,
+} from './persistence';
 import { RequestLog } from './request-log';
 import { startVendorServer, type VendorDialect } from './vendor-server';
 
@@ -24,6 +30,25 @@ export async function startSimulator<Directory>(
   const faults = new FaultEngine();
   const log = new RequestLog();
   const directory = parts.createDirectory(ledger);
+  const { statePath } = parts.options;
+  if (statePath !== undefined && !isPersistent(directory)) {
+    throw new TypeError(`The ${parts.vendor} simulator cannot keep its state in a file.`);
+  }
+  const kept = statePath === undefined ? undefined : loadSimulatorState(statePath, parts.vendor);
+  if (kept !== undefined && isPersistent(directory)) {
+    ledger.restore(kept.ledger);
+    directory.restore(kept.directory);
+  }
+  const persist = (): void => {
+    if (statePath === undefined || !isPersistent(directory)) return;
+    const state: SimulatorState<unknown> = {
+      version: 1,
+      vendor: parts.vendor,
+      ledger: ledger.entries(),
+      directory: directory.snapshot(),
+    };
+    saveSimulatorState(statePath, state);
+  };
 
   const server = await startVendorServer({
     host: parts.options.host,
@@ -33,6 +58,7 @@ export async function startSimulator<Directory>(
     faults,
     log,
     adminRoutes: [...commonAdminRoutes({ ledger, faults, log }), ...parts.adminRoutes(directory)],
+    afterRequest: persist,
   });
 
   return {
@@ -44,6 +70,16 @@ export async function startSimulator<Directory>(
     requests: () => log.entries(),
     routeCounts: () => log.routeCounts(),
     isIssuedKey: (candidate) => ledger.isIssued(candidate),
-    close: () => server.close(),
+    // In-process changes (tests, scenarios) are kept too.
+    close: async () => {
+      await server.close();
+      persist();
+    },
   };
+}
+
+/** Whether a vendor's directory can be kept in a state file. */
+function isPersistent(directory: unknown): directory is PersistentDirectory<unknown> {
+  const candidate = directory as Partial<PersistentDirectory<unknown>> | null;
+  return typeof candidate?.snapshot === 'function' && typeof candidate.restore === 'function';
 }

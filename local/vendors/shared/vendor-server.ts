@@ -63,6 +63,8 @@ export interface VendorServerOptions {
   readonly faults: FaultEngine;
   readonly log: RequestLog;
   readonly adminRoutes: readonly AdminRoute[];
+  /** Called once each request (vendor or admin) is answered, so state changes can be persisted. */
+  readonly afterRequest?: () => void;
 }
 
 export interface RunningServer {
@@ -168,7 +170,7 @@ export async function startVendorServer(options: VendorServerOptions): Promise<R
     const served = url.pathname.startsWith(ADMIN_PREFIX)
       ? serveAdmin(adminRoutes, req, res, url.pathname)
       : serveVendor(req, res, url);
-    served.catch(() => req.socket.destroy());
+    served.catch(() => req.socket.destroy()).finally(() => options.afterRequest?.());
   });
   server.keepAliveTimeout = 5_000;
 
