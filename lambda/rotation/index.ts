@@ -4,10 +4,12 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { silentNotifier, SnsNotifier } from '../aws/notifications';
+import { EventBridgePublisher } from '../aws/rotation-events';
 import { SecretsStore } from '../aws/secrets';
 import { HttpClient } from '../http/client';
 import { FunctionEnv, METRICS_NAMESPACE, SERVICE_NAME } from '../shared/contracts';
@@ -31,6 +33,7 @@ export const handler = createRotationHandler({
     config.notifyTopicArn === undefined
       ? silentNotifier
       : new SnsNotifier(new SNSClient({}), config.notifyTopicArn),
+  events: new EventBridgePublisher(new EventBridgeClient({})),
   logger,
   metrics,
 });

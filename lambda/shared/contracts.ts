@@ -24,6 +24,8 @@ export const RotationMetric = {
   KeyRevoked: 'KeyRevoked',
   RevocationFailed: 'RevocationFailed',
   ManualRevocationRequired: 'ManualRevocationRequired',
+  /** An EventBridge event could not be published; the rotation itself stands. */
+  EventPublishFailed: 'RotationEventPublishFailed',
 } as const;
 
 /** The name of one of the rotation function's metrics. */
@@ -45,6 +47,28 @@ export const AuditMetric = {
 
 /** The name of one of the audit function's metrics. */
 export type AuditMetricName = (typeof AuditMetric)[keyof typeof AuditMetric];
+
+// ---------------------------------------------------------------------------------------------
+// EventBridge events
+
+/** The `source` of every event the rotator puts on the default bus (the function and the CLI). */
+export const ROTATION_EVENT_SOURCE = 'api-key-rotator';
+
+/**
+ * The `detail-type` of each event the rotator publishes. Consumers match on these, e.g.
+ * `{"source":["api-key-rotator"],"detail-type":["API Key Rotated"]}`.
+ */
+export const RotationEventType = {
+  /** finishSecret promoted a new key (detail: `KeyRotatedDetail`). */
+  KeyRotated: 'API Key Rotated',
+  /** A replaced key must be revoked by a person in the vendor's web app. */
+  ManualRevocationRequired: 'API Key Manual Revocation Required',
+  /** `api-key-rotator rollback` moved AWSCURRENT back to the previous key. */
+  KeyRolledBack: 'API Key Rolled Back',
+} as const;
+
+/** The `detail-type` of one of the rotator's events. */
+export type RotationEventTypeName = (typeof RotationEventType)[keyof typeof RotationEventType];
 
 // ---------------------------------------------------------------------------------------------
 // Environment variables
