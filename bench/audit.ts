@@ -25,7 +25,7 @@ interface AuditRunPayload {
 }
 
 export async function auditThroughput(options: BenchOptions): Promise<FigureResult> {
-  const secretCount = options.quick ? 60 : 1000;
+  const secretCount = options.quick ? 30 : 1000;
   const bench = await startBenchWorld({ poelisRateLimit: RATE_LIMIT, memoryMb: 256 });
   try {
     const organizationId = newPoelisOrganization(bench.world, 'Audited');
@@ -45,7 +45,7 @@ export async function auditThroughput(options: BenchOptions): Promise<FigureResu
         [FunctionEnv.ExpectedKmsKeyArn]: bench.kmsKeyArn,
       }),
     });
-    await drainRateLimit(bench, organizationId);
+    await drainRateLimit(bench.world, organizationId);
 
     const requestsBefore = new Set(bench.world.poelis.requests().map((r) => r.requestId));
     const started = performance.now();

@@ -2,7 +2,7 @@
  * Bundles built for comparison with the deployed one, with the esbuild settings of
  * scripts/bundle.ts, and the per-package breakdown of an esbuild metafile.
  */
-import { build, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { join } from 'node:path';
 import { LAMBDA_BUILD_OPTIONS } from '../scripts/bundle';
 
@@ -19,6 +19,23 @@ export async function bundleSource(source: string, outfile: string): Promise<Bui
   const result = await build({
     ...LAMBDA_BUILD_OPTIONS,
     stdin: { contents: source, resolveDir: PROJECT_ROOT, loader: 'ts', sourcefile: 'handler.ts' },
+    outfile,
+  });
+  const metafile = result.metafile;
+  if (metafile === undefined) throw new Error(`esbuild returned no metafile for ${outfile}`);
+  return { file: outfile, bytes: outputBytes(metafile), metafile };
+}
+
+/** Bundles a project entry point to `outfile` with the deployed settings, `overrides` applied. */
+export async function bundleEntry(
+  entry: string,
+  overrides: BuildOptions,
+  outfile: string,
+): Promise<BuiltBundle> {
+  const result = await build({
+    ...LAMBDA_BUILD_OPTIONS,
+    ...overrides,
+    entryPoints: [entry],
     outfile,
   });
   const metafile = result.metafile;

@@ -7,6 +7,8 @@ import type { FigureResult } from './types';
 
 export interface BenchRun {
   readonly startedAt: string;
+  /** 1-minute load average when the run ended: with the one at start, how busy the machine was. */
+  readonly loadAverageAtEnd: number;
   readonly command: string;
   readonly quick: boolean;
   readonly machine: MachineDescription;
@@ -69,10 +71,12 @@ export async function writeResultsMarkdown(path: string, run: BenchRun): Promise
     '',
     'Run `npm run bench` to measure every figure and rewrite this file and results.json;',
     '`npm run bench -- --quick` (under a minute) or `npm run bench -- --only fleet,reader` print',
-    'the table only. Figure modules: `bench/cold-start.ts`, `calls-per-rotation.ts`,',
-    '`overhead.ts` (baseline `direct-rotation.ts`), `fleet.ts`, `reader.ts`, `audit.ts`.',
+    'the table only. Figure modules: `bench/cold-start.ts` (peer: `bench/template/`),',
+    '`calls-per-rotation.ts`, `overhead.ts` (baseline `direct-rotation.ts`), `fleet.ts`, `reader.ts`,',
+    '`audit.ts`, `app-under-load.ts`, `time-to-revoke.ts`, `memory.ts`. The fleet and the last three',
+    'run on the stack synthesized and deployed into the authorizing local world (`bench/deployed.ts`).',
     '',
-    `Machine: ${formatMachine(run.machine)}.`,
+    `Machine: ${formatMachine(run.machine)}, ${run.loadAverageAtEnd.toFixed(2)} at the end; the machine is shared, and other work on it during the run slows every figure and widens its spread.`,
     '',
     '| figure | goal | result |',
     '| --- | --- | --- |',

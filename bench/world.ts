@@ -133,10 +133,10 @@ export function sumCalls(counters: Record<string, number>, prefix: string): numb
 }
 
 /** Spends the organization's bucket with a key of its own until Poelis answers 429. */
-export async function drainRateLimit(bench: BenchWorld, organizationId: string): Promise<void> {
-  const key = bench.world.poelis.admin.createKey(organizationId, 'bench drain');
+export async function drainRateLimit(world: LocalWorld, organizationId: string): Promise<void> {
+  const key = world.poelis.admin.createKey(organizationId, 'bench drain');
   const agent = new Agent();
-  const url = new URL('/v1/public/workspaces?limit=1', bench.world.urls.poelis);
+  const url = new URL('/v1/public/workspaces?limit=1', world.urls.poelis);
   try {
     for (let refused = false; !refused;) {
       const statuses = await Promise.all(
@@ -153,7 +153,7 @@ export async function drainRateLimit(bench: BenchWorld, organizationId: string):
     }
   } finally {
     await agent.close();
-    bench.world.poelis.admin.revokeKey(organizationId, 'bench drain');
+    world.poelis.admin.revokeKey(organizationId, 'bench drain');
   }
 }
 
