@@ -54,7 +54,8 @@ async function checkStoredKeys(
   judgedApiKey: string | undefined,
 ): Promise<AuditFinding> {
   const check = 'stored-keys-dead';
-  if ('finding' in current) {
+  // A missing or malformed AWSCURRENT fails current-key-works; the old keys are probed all the same.
+  if ('finding' in current && current.finding.outcome === 'error') {
     return checkNotCompleted(
       context.subject,
       check,
@@ -63,7 +64,8 @@ async function checkStoredKeys(
     );
   }
   try {
-    const inventory = await probeStoredKeys({ ...context, judgedApiKey }, current.secret);
+    const secret = 'secret' in current ? current.secret : undefined;
+    const inventory = await probeStoredKeys({ ...context, judgedApiKey }, secret);
     return checkStoredKeysDead(context.subject, inventory);
   } catch (error) {
     return checkNotCompleted(context.subject, check, 'probe the stored keys', error);

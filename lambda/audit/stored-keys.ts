@@ -92,12 +92,14 @@ export interface StoredKeyContext {
  */
 export async function probeStoredKeys(
   context: StoredKeyContext,
-  current: RotatedSecret,
+  /** AWSCURRENT's secret; undefined when it holds no key (current-key-works reports that). */
+  current: RotatedSecret | undefined,
   /** Versions probed at most, newest first; `report` asks for every one. */
   limit: number = MAX_STORED_KEYS_PROBED,
 ): Promise<StoredKeyInventory> {
   const { snapshot } = context;
-  const policy = resolveRevokePolicy(current, snapshot.arn, snapshot.tags);
+  // Without a readable AWSCURRENT the policy is the one the stack tags the secret with.
+  const policy = resolveRevokePolicy(current ?? {}, snapshot.arn, snapshot.tags);
   const candidates = snapshot.versions.filter(
     (version) => !version.stages.some((stage) => LIVE_BY_DESIGN.includes(stage)),
   );
@@ -127,7 +129,7 @@ async function storedKey(
   context: StoredKeyContext,
   version: SecretVersion,
   text: string | undefined,
-  current: RotatedSecret,
+  current: RotatedSecret | undefined,
   keptApiKey: string | undefined,
 ): Promise<StoredKey> {
   const base = {
@@ -155,7 +157,7 @@ async function storedKey(
     judgedByPreviousCheck: secret.apiKey === context.judgedApiKey,
     manualRevocation: provider.staging !== undefined,
   };
-  if (secret.apiKey === current.apiKey) return { ...described, state: 'current' };
+  if (secret.apiKey === current?.apiKey) return { ...described, state: 'current' };
   try {
     const probe = await context.probe(secret);
     if (probe.kind === 'rejected') return { ...described, state: 'dead' };
@@ -171,11 +173,13 @@ async function storedKey(
 function readKey(
   providers: ProviderRegistry,
   text: string,
-  current: RotatedSecret,
+  current: RotatedSecret | undefined,
 ): RotatedSecret | undefined {
   try {
     return providers.parseSecret(text);
   } catch {
+    // A staged value names no vendor of its own: it is read as the current secret's.
+    if (current === undefined) return undefined;
     const staging = providers.providerOf(current).staging;
     try {
       return staging?.withStagedKey(current, staging.parseStagedKey(text));

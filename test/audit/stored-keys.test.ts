@@ -4,6 +4,7 @@
  * `/_admin/revive-key` route, as a vendor fault or a restore would) must make the check fail,
  * including one older than the two keys previous-key-revoked looks at.
  */
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { auditSecret, type AuditFinding } from '../../lambda/audit/checks';
 import { MAX_STORED_KEYS_PROBED } from '../../lambda/audit/stored-keys';
 import { fingerprint } from '../../lambda/shared/fingerprint';
@@ -89,6 +90,22 @@ describe('stored-keys-dead', () => {
     expect(found).toMatchObject({ outcome: 'fail', keyFingerprint: fingerprint(keys[0]) });
     expect(found.message).toContain('1 stored non-current key(s) still work');
     expect(found.message).toContain('policy on-finish keeps none of them live');
+  });
+
+  it('still probes the old keys when AWSCURRENT holds no usable key', async () => {
+    const { secretArn, keys } = await rotatedPolytomicSecret('audit/stored-malformed', 2);
+    await revive(t.world.urls.polytomic, keys[0]);
+    // Someone overwrites AWSCURRENT with a value that is not in the secret format.
+    await t.clients.secrets.send(
+      new PutSecretValueCommand({ SecretId: secretArn, SecretString: '{"provider":"polytomic"}' }),
+    );
+    const findings = await storedKeysFinding(secretArn);
+
+    expect(byCheck(findings, 'current-key-works').outcome).toBe('fail');
+    expect(byCheck(findings, 'stored-keys-dead')).toMatchObject({
+      outcome: 'fail',
+      keyFingerprint: fingerprint(keys[0]),
+    });
   });
 
   it(`probes at most ${MAX_STORED_KEYS_PROBED} stored keys per secret, and says how many it left`, async () => {
