@@ -181,6 +181,8 @@ export class AuditFunction extends Construct {
         [FunctionEnv.ExpectedKmsKeyArn]: rotationKey.keyArn,
         [FunctionEnv.AuditContinuationTopicArn]: this.continuationTopic.topicArn,
         [FunctionEnv.AuditIntervalMinutes]: String(intervalMinutes),
+        // Its policy reads only these prefixes: another stack's managed secrets are not listed.
+        [FunctionEnv.AuditSecretNamePrefixes]: props.secretScope.prefixes.join(','),
         [FunctionEnv.ServiceName]: SERVICE_NAME,
         [FunctionEnv.MetricsNamespace]: METRICS_NAMESPACE,
       },

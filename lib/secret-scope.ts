@@ -5,11 +5,9 @@
  * uses it too.
  */
 
-/** A name prefix: one or more path segments of secret-name characters, ending with `/`. */
-export const SECRET_NAME_PREFIX = /^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*\/$/;
+import { MAX_SECRET_NAME_PREFIXES, SECRET_NAME_PREFIX } from '../lambda/shared/contracts';
 
-/** At most this many prefixes per stack: each adds a resource pattern to four policies. */
-export const MAX_SECRET_NAME_PREFIXES = 10;
+export { MAX_SECRET_NAME_PREFIXES, SECRET_NAME_PREFIX };
 
 /**
  * The prefixes a config gets when it names none: each managed name's first path segment.

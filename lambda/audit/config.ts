@@ -6,7 +6,7 @@ import {
   readSharedFunctionConfig,
   type SharedFunctionConfig,
 } from '../rotation/config';
-import { FunctionEnv } from '../shared/contracts';
+import { FunctionEnv, MAX_SECRET_NAME_PREFIXES, SECRET_NAME_PREFIX } from '../shared/contracts';
 import { DEFAULT_OVERDUE_GRACE_MS } from './schedule-checks';
 
 /** The audit function's settings: those it shares with the rotation function, plus its own. */
@@ -28,6 +28,11 @@ export interface AuditConfig {
   readonly vendorConcurrency: number;
   /** ROTATOR_AUDIT_OVERDUE_GRACE_HOURS: how late a rotation may be (default 24). */
   readonly overdueGraceMs: number;
+  /**
+   * ROTATOR_AUDIT_SECRET_NAME_PREFIXES: the name prefixes (each ending in `/`) whose managed
+   * secrets are audited; unset, every managed secret of the account and region.
+   */
+  readonly secretNamePrefixes?: readonly string[];
 }
 
 const MINUTE_MS = 60_000;
@@ -66,7 +71,22 @@ export function readAuditConfig(env: NodeJS.ProcessEnv, providers?: ProviderRegi
         DEFAULT_OVERDUE_GRACE_MS / HOUR_MS,
         366 * 24,
       ) * HOUR_MS,
+    secretNamePrefixes: readNamePrefixes(env, FunctionEnv.AuditSecretNamePrefixes),
   };
+}
+
+function readNamePrefixes(env: NodeJS.ProcessEnv, variable: string): string[] | undefined {
+  const expected = `1 to ${MAX_SECRET_NAME_PREFIXES} secret name prefixes, comma-separated, each ending in "/" (e.g. "prod/,payments/")`;
+  const text = readSetting(env, variable, expected);
+  if (text === undefined) return undefined;
+  const prefixes = text.split(',');
+  if (
+    prefixes.length > MAX_SECRET_NAME_PREFIXES ||
+    !prefixes.every((prefix) => SECRET_NAME_PREFIX.test(prefix))
+  ) {
+    throw new ConfigurationError(variable, expected);
+  }
+  return prefixes;
 }
 
 /** A whole number from 1 to `max`, in plain decimal digits (no sign, exponent or hex). */

@@ -100,7 +100,11 @@ export function createAuditHandler(deps: AuditHandlerDependencies): AuditHandler
     try {
       let offset = request.cursor?.offset ?? 0;
       let stoppedAt: AuditCursor | undefined;
-      const pages = managedSecretPages(deps.secretsManager, request.cursor?.pageToken);
+      const pages = managedSecretPages(
+        deps.secretsManager,
+        request.cursor?.pageToken,
+        config.secretNamePrefixes,
+      );
       for await (const page of pages) {
         const todo = page.secretArns.slice(offset);
         const started = await runInOrder(todo, config.concurrency, mayStart, auditOne);

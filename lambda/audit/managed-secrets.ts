@@ -20,6 +20,8 @@ const PAGE_SIZE = 100;
 export async function* managedSecretPages(
   secretsManager: SecretsManagerClient,
   startingToken: string | undefined,
+  /** Only names under these prefixes (the stack's scope); all managed secrets without. */
+  namePrefixes?: readonly string[],
 ): AsyncGenerator<ManagedSecretPage, void, undefined> {
   const pages = paginateListSecrets(
     { client: secretsManager, pageSize: PAGE_SIZE, startingToken, stopOnSameToken: true },
@@ -27,6 +29,9 @@ export async function* managedSecretPages(
       Filters: [
         { Key: 'tag-key', Values: [MANAGED_TAG] },
         { Key: 'tag-value', Values: [MANAGED_TAG_VALUE] },
+        ...(namePrefixes === undefined
+          ? []
+          : [{ Key: 'name' as const, Values: [...namePrefixes] }]),
       ],
     },
   );
@@ -42,6 +47,12 @@ export async function* managedSecretPages(
         (entry.Tags ?? []).some(
           (tag) => tag.Key === MANAGED_TAG && tag.Value === MANAGED_TAG_VALUE,
         ),
+      )
+      // The name filter ignores case; the policy's ARN prefix does not.
+      .filter(
+        (entry) =>
+          namePrefixes === undefined ||
+          namePrefixes.some((prefix) => entry.Name?.startsWith(prefix) === true),
       )
       .flatMap((entry) => (entry.ARN === undefined ? [] : [entry.ARN]));
     yield { pageToken, secretArns, nextToken };

@@ -104,11 +104,22 @@ export const FunctionEnv = {
   AuditVendorConcurrency: 'ROTATOR_AUDIT_VENDOR_CONCURRENCY',
   /** Hours past NextRotationDate before a rotation counts as overdue. */
   AuditOverdueGraceHours: 'ROTATOR_AUDIT_OVERDUE_GRACE_HOURS',
+  /** The stack's secret name prefixes, comma-separated: the audit lists managed secrets under them. */
+  AuditSecretNamePrefixes: 'ROTATOR_AUDIT_SECRET_NAME_PREFIXES',
   /** Powertools' service name: set to {@link SERVICE_NAME}. Both functions. */
   ServiceName: 'POWERTOOLS_SERVICE_NAME',
   /** Powertools' metrics namespace: set to {@link METRICS_NAMESPACE}. Both functions. */
   MetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
 } as const;
+
+/** A secret name prefix: one or more path segments of secret-name characters, ending with `/`. */
+export const SECRET_NAME_PREFIX = /^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*\/$/;
+
+/**
+ * At most this many prefixes per stack: each adds a resource pattern to four policies, and
+ * ListSecrets takes at most 10 values per filter (the audit lists by prefix).
+ */
+export const MAX_SECRET_NAME_PREFIXES = 10;
 
 /** The name of one of the functions' environment variables. */
 export type FunctionEnvName = (typeof FunctionEnv)[keyof typeof FunctionEnv];

@@ -6,7 +6,11 @@
  * logged, counted, alarmed and notified on the stack's topic once a day until fixed.
  */
 import { CreateKeyCommand, DisableKeyCommand } from '@aws-sdk/client-kms';
-import { RotateSecretCommand, UpdateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  RotateSecretCommand,
+  UpdateSecretCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AUDIT_CHECKS, type AuditCheck, type AuditFinding } from '../../lambda/audit/checks';
@@ -14,6 +18,8 @@ import type { AuditRunResult } from '../../lambda/audit/handler';
 import {
   AuditMetric,
   FunctionEnv,
+  MANAGED_TAG,
+  MANAGED_TAG_VALUE,
   METRICS_NAMESPACE,
   SERVICE_NAME,
 } from '../../lambda/shared/contracts';
@@ -162,6 +168,7 @@ describe('the deployed audit', () => {
       ) as string,
       // The config's rate(1 hour): only the run between 00:00 and 01:00 UTC notifies.
       [FunctionEnv.AuditIntervalMinutes]: '60',
+      [FunctionEnv.AuditSecretNamePrefixes]: stack.config.secretNamePrefixes.join(','),
       [FunctionEnv.ServiceName]: SERVICE_NAME,
       [FunctionEnv.MetricsNamespace]: METRICS_NAMESPACE,
     });
@@ -183,6 +190,17 @@ describe('the deployed audit', () => {
 describe('the scheduled audit', () => {
   it('is silent when every managed secret is in sync', async () => {
     const managed = Object.keys(t.stack.secretArns).length;
+    // Another stack's managed secret, outside this stack's prefixes: its policy may not read it.
+    await t.admin.secrets.send(
+      new CreateSecretCommand({
+        Name: 'another-stack/polytomic',
+        SecretString: '{}',
+        Tags: [{ Key: MANAGED_TAG, Value: MANAGED_TAG_VALUE }],
+      }),
+    );
+    expect(t.stack.config.secretNamePrefixes.some((p) => 'another-stack/'.startsWith(p))).toBe(
+      false,
+    );
     const polytomic = polytomicKey('e2e/polytomic');
     expect((await t.rotate(polytomic.secretArn)).outcome).toBe('succeeded');
     const poelis = await rotatedPoelis('e2e/poelis');

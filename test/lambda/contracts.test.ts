@@ -64,6 +64,7 @@ describe('contract names', () => {
       AuditConcurrency: 'ROTATOR_AUDIT_CONCURRENCY',
       AuditVendorConcurrency: 'ROTATOR_AUDIT_VENDOR_CONCURRENCY',
       AuditOverdueGraceHours: 'ROTATOR_AUDIT_OVERDUE_GRACE_HOURS',
+      AuditSecretNamePrefixes: 'ROTATOR_AUDIT_SECRET_NAME_PREFIXES',
       ServiceName: 'POWERTOOLS_SERVICE_NAME',
       MetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
     });
