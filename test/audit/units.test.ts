@@ -109,6 +109,25 @@ describe('readAuditConfig', () => {
       `Environment variable ${FunctionEnv.AuditIntervalMinutes} must be a whole number from 1 to 527040.`,
     );
   });
+
+  it('reads the secret name prefixes the audit lists, and refuses a prefix without its slash', () => {
+    const variable = FunctionEnv.AuditSecretNamePrefixes;
+    expect(readAuditConfig({}).secretNamePrefixes).toBeUndefined();
+    expect(readAuditConfig({ [variable]: 'prod/,payments/keys/' }).secretNamePrefixes).toEqual([
+      'prod/',
+      'payments/keys/',
+    ]);
+    for (const bad of [
+      'prod',
+      'prod/,',
+      '*/',
+      Array.from({ length: 11 }, (_, i) => `p${i}/`).join(','),
+    ]) {
+      expect(() => readAuditConfig({ [variable]: bad })).toThrow(
+        new RegExp(`^Environment variable ${variable} must be 1 to 10 secret name prefixes`),
+      );
+    }
+  });
 });
 
 describe('runInOrder', () => {

@@ -519,6 +519,8 @@ describe('audit function', () => {
         Ref: logicalId('AWS::SNS::Topic', 'AuditFunctionContinuationTopic'),
       },
       [FunctionEnv.AuditIntervalMinutes]: '1440',
+      // The config's secrets are all under rotator/: the only prefix the audit's policy reads.
+      [FunctionEnv.AuditSecretNamePrefixes]: 'rotator/',
       [FunctionEnv.ServiceName]: SERVICE_NAME,
       [FunctionEnv.MetricsNamespace]: METRICS_NAMESPACE,
     });
