@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { KEY_ADMINISTRATION_ACTIONS } from './rotation-key';
+import { accountAdministersKey } from './rotation-key';
 
 /**
  * What a publisher to a KMS-encrypted topic needs on its key (SNS developer guide, "Encryption at
@@ -63,12 +63,7 @@ export class NotificationTopic extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       policy: new iam.PolicyDocument({
         statements: [
-          new iam.PolicyStatement({
-            sid: 'AccountAdministersKey',
-            principals: [account],
-            actions: KEY_ADMINISTRATION_ACTIONS,
-            resources: ['*'],
-          }),
+          accountAdministersKey(),
           new iam.PolicyStatement({
             sid: 'AccountPublishesThroughSns',
             principals: [account],

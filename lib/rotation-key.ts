@@ -59,6 +59,21 @@ export const KEY_ADMINISTRATION_ACTIONS = [
 ];
 
 /**
+ * The key policy statement that lets the account's IAM policies administer a key (not use it).
+ *
+ * @example
+ * new iam.PolicyDocument({ statements: [accountAdministersKey(), …] });
+ */
+export function accountAdministersKey(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'AccountAdministersKey',
+    principals: [new iam.AccountRootPrincipal()],
+    actions: KEY_ADMINISTRATION_ACTIONS,
+    resources: ['*'],
+  });
+}
+
+/**
  * The customer-managed key of the managed secrets.
  *
  * Its policy lets the account administer the key, lets anyone the account allows write secret
@@ -84,12 +99,7 @@ export class RotationKey extends Construct {
     const account = new iam.AccountRootPrincipal();
     const policy = new iam.PolicyDocument({
       statements: [
-        new iam.PolicyStatement({
-          sid: 'AccountAdministersKey',
-          principals: [account],
-          actions: KEY_ADMINISTRATION_ACTIONS,
-          resources: ['*'],
-        }),
+        accountAdministersKey(),
         new iam.PolicyStatement({
           sid: 'AccountWritesSecretsThroughSecretsManager',
           principals: [account],
