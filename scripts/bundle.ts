@@ -5,7 +5,7 @@
  * node:https is not supported" while synth still passes.
  */
 import { build, type BuildOptions } from 'esbuild';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..');
@@ -48,9 +48,10 @@ async function bundle(name: string): Promise<void> {
 async function bundleCli(): Promise<void> {
   const entry = join(root, 'cli', 'index.ts');
   if (!existsSync(entry)) return;
+  const outfile = join(root, 'dist', 'cli', 'index.js');
   await build({
     entryPoints: [entry],
-    outfile: join(root, 'dist', 'cli', 'index.js'),
+    outfile,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -60,6 +61,8 @@ async function bundleCli(): Promise<void> {
     legalComments: 'none',
     logLevel: 'warning',
   });
+  // `npx api-key-rotator` runs the file itself: npm linked it before it existed, so it set no mode.
+  chmodSync(outfile, 0o755);
   console.error('bundled cli: dist/cli/index.js');
 }
 
